@@ -1,0 +1,50 @@
+"""The retrieval chain: question -> retriever -> answerer, as LangChain Runnables.
+
+    {"input": question, "doc_ids": [...]}
+      | assign(context = retriever)           (timed)
+      | assign(answer  = answerer(input, context))   (timed)
+
+The answerer is a seam (`Answerer` protocol): the grounded extractive one by default,
+an LLM-backed one behind the same interface.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from langchain_core.documents import Document
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.models import Answer
+from vectorstore.hybrid import HybridRetriever
+
+
+class Answerer(Protocol):
+    mode: str
+
+    def answer(self, question: str, docs: list[Document]) -> Answer: ...
+
+
+def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
+    def retrieve(inputs: dict) -> dict:
+        started = time.perf_counter()
+        docs = [hit.to_document() for hit in retriever.search(inputs["input"], inputs.get("doc_ids"))]
+        return {"docs": docs, "ms": (time.perf_counter() - started) * 1000}
+
+    def answer(inputs: dict) -> Answer:
+        started = time.perf_counter()
+        result = answerer.answer(inputs["input"], inputs["context"]["docs"])
+        answer_ms = (time.perf_counter() - started) * 1000
+        retrieve_ms = inputs["context"]["ms"]
+        result.timings_ms = {
+            "retrieve": round(retrieve_ms, 1), "answer": round(answer_ms, 1),
+            "total": round(retrieve_ms + answer_ms, 1),
+        }
+        return result
+
+    return (
+        RunnablePassthrough.assign(context=RunnableLambda(retrieve, name="retrieve"))
+        | RunnablePassthrough.assign(answer=RunnableLambda(answer, name="answer"))
+        | RunnableLambda(lambda x: x["answer"], name="result")
+    )

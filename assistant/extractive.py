@@ -1,0 +1,386 @@
+"""Grounded extractive answers: the report's own sentences, each with its section.
+
+No text is generated, so nothing can be invented: the answer is one or more sentences
+(or clauses, or list items) cut verbatim from retrieved chunks, each followed by its
+[section_id]. Every figure in the answer is therefore inside a quote.
+
+Choosing and refusing:
+- question words are weighted by rarity (idf) in the indexed reports; a sentence scores
+  by the share of that weight it contains, its chunk by the share its text and heading
+  path contain, plus the retriever's rank;
+- the answer is refused (found=false) when the best chunk covers too little of the
+  question (the topic is not in the reports), when the question names a place or body
+  the reports never mention, when it asks for a figure and no good sentence has one,
+  or when it tries to instruct the assistant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from langchain_core.documents import Document
+
+from assistant.models import Answer, Citation
+from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, folded_tokens, numbers_in, sentence_spans, tokens, with_bigrams
+from vectorstore.intent import Intent, read_intent
+from vectorstore.lexical import LexicalIndex
+
+NOT_FOUND = "Xin lỗi, các báo cáo hiện có không chứa thông tin để trả lời câu hỏi này."
+NO_FIGURE = (
+    "Các báo cáo có đề cập đến nội dung này nhưng không nêu số liệu cụ thể, "
+    "nên tôi không thể đưa ra con số."
+)
+INJECTION = (
+    "Tôi chỉ trả lời câu hỏi về nội dung các báo cáo đã được lập chỉ mục và không làm theo "
+    "yêu cầu thay đổi cách hoạt động."
+)
+EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
+
+# Question words and glue that say nothing about the topic (folded forms).
+_STOP = set(
+    """
+    la gi bao nhieu may nao the nhu ra sao co khong duoc da cua va cac nhung cho voi ve trong tai thi o de
+    se hay ban toi vay a nhe cai nay do kia ai khi dau hoi xin vui long hien nay den het theo tu tren duoi
+    lam gi sao biet cho biet muon hoi nhu the nao nguoi mot bao gio luc nam thang ngay
+    """.split()
+)
+_BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
+_DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
+_ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ)\.\s*\S.*$", re.MULTILINE)
+_DATE_LINE = re.compile(r"^[^\n]{0,60}ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}[^\n]*$", re.MULTILINE | re.IGNORECASE)
+_PERSON_MARK = re.compile(r"\b(?:đồng chí|ông|bà)\s+\S", re.IGNORECASE)
+# Capitalised runs that start like this are bodies, places or documents, not people.
+_NOT_PERSON = {
+    "sở", "ban", "bộ", "ủy", "uỷ", "ubnd", "hđnd", "tỉnh", "huyện", "thị", "thành", "xã", "phường", "chương",
+    "nghị", "quyết", "kế", "cao", "trung", "đoàn", "hội", "văn", "tòa", "viện", "quỹ", "trường", "bệnh",
+    "đại", "cổng", "kho", "công", "chính", "quốc", "nhà", "khu", "cụm", "trạm", "mặt", "tổ", "cục", "chi",
+}
+
+
+def _names_person(text: str, exclude: set[str] = frozenset()) -> bool:
+    """A who-question needs a person in the answer: "đồng chí Bí thư", a personal name
+    (a capitalised run that is not a body or place the question itself names)."""
+    if _PERSON_MARK.search(text):
+        return True
+    for segment in re.split(r"[^\w\s]+", text):
+        run: list[str] = []
+        for word in segment.split() + [""]:
+            if word[:1].isupper() and not word.isupper():
+                run.append(word)
+                continue
+            if len(run) >= 2 and run[0].lower() not in _NOT_PERSON and not {w.lower() for w in run} <= exclude:
+                return True
+            run = []
+    return False
+
+
+@dataclass
+class _Unit:
+    doc: Document
+    start: int            # offsets inside doc.page_content
+    end: int
+    score: float = 0.0
+    terms: set[str] = field(default_factory=set)
+
+    @property
+    def text(self) -> str:
+        return self.doc.page_content[self.start : self.end]
+
+
+@dataclass
+class AnswerPolicy:
+    min_coverage: float = 0.5          # share of the question's weight the best chunk must hold
+    min_sentence: float = 0.25         # share the chosen sentence itself must hold
+    max_quotes: int = 3
+    second_quote_ratio: float = 0.85   # a further quote must score this close to the best
+    candidates: int = 6                # retrieved chunks the answer may quote from
+    long_sentence: int = 350           # longer sentences are answered clause by clause
+
+
+def _is_count(token: str) -> bool:
+    """A figure that can count things: not a year (2024) nor a date (14/6/2024)."""
+    if token in NUMBER_WORDS:
+        return True
+    if not NUMBER_RE.fullmatch(token) or "/" in token:
+        return False
+    return not re.fullmatch(r"(?:19|20)\d\d", token)
+
+
+def _has_figure(text: str) -> bool:
+    return bool(numbers_in(text)) or any(t in NUMBER_WORDS for t in tokens(text))
+
+
+class ExtractiveAnswerer:
+    mode = "extractive"
+
+    def __init__(
+        self,
+        stats: Callable[[], LexicalIndex],
+        sections: Callable[[str, str], str | None],
+        policy: AnswerPolicy | None = None,
+    ) -> None:
+        self._stats = stats          # idf of the live index; rebuilt when reports change
+        self._sections = sections    # (doc_id, section_id) -> the section's full text
+        self.policy = policy or AnswerPolicy()
+
+    # ----- weights --------------------------------------------------------------------
+    def _question_terms(self, question: str, stats: LexicalIndex) -> dict[str, float]:
+        toks = [t for t in folded_tokens(question) if t not in _STOP]
+        weights: dict[str, float] = {}
+        for term in toks:
+            weights[term] = stats.idf(term)
+        # A pair of question words that never occurs together in the reports is an
+        # artefact of phrasing, not missing evidence: only known pairs add weight.
+        for a, b in zip(toks, toks[1:]):
+            if stats.df.get(f"{a}_{b}", 0):
+                weights[f"{a}_{b}"] = 0.5 * stats.idf(f"{a}_{b}")
+        return weights
+
+    @staticmethod
+    def _coverage(weights: dict[str, float], terms: set[str]) -> float:
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+    @staticmethod
+    def _terms(text: str) -> set[str]:
+        return set(with_bigrams(folded_tokens(text)))
+
+    def _unknown_names(self, question: str, stats: LexicalIndex) -> list[str]:
+        """Place or body names in the question (runs of capitalised syllables) that no
+        indexed report mentions: "GRDP của Đồng Nai" must not be answered with ours."""
+        runs: list[list[str]] = []
+        # Punctuation separates names ("Bình Long, Chơn Thành" is two names).
+        for segment_no, segment in enumerate(re.split(r"[^\w\s]+", question)):
+            current: list[str] = []
+            for word_no, word in enumerate(segment.split() + [""]):
+                sentence_start = segment_no == 0 and word_no == 0
+                if word and word[0].isupper() and not word.isupper() and not sentence_start:
+                    current.append(word)
+                    continue
+                if len(current) >= 2:
+                    runs.append(current)
+                current = []
+        unknown = []
+        for run in runs:
+            folded = [fold(w).lower() for w in run]
+            if any(stats.df.get(f"{a}_{b}", 0) == 0 for a, b in zip(folded, folded[1:])):
+                unknown.append(" ".join(run))
+        return unknown
+
+    # ----- answering --------------------------------------------------------------------
+    def answer(self, question: str, docs: list[Document]) -> Answer:
+        intent = read_intent(question)
+        if intent.injection:
+            return self._refuse(question, INJECTION)
+        if not docs:
+            return self._refuse(question, NOT_FOUND)
+        if intent.signer or intent.issued:
+            # Who signed / when issued: the signature block and the date line answer,
+            # whatever the question's wording shares with them.
+            meta = self._signature_or_date(question, docs[0], intent)
+            if meta:
+                return meta
+        stats = self._stats()
+        weights = self._question_terms(question, stats)
+        if not weights or self._unknown_names(question, stats):
+            return self._refuse(question, NOT_FOUND)
+        unseen = [t for t in weights if "_" not in t and t.isalpha() and len(t) >= 3 and not stats.df.get(t)]
+        if unseen and (intent.number or intent.percent):
+            # A figure about something no report ever names ("giá xăng") cannot be in them.
+            return self._refuse(question, NOT_FOUND)
+
+        units = self._score_units(docs[: self.policy.candidates], weights, intent)
+        if not units:
+            return self._refuse(question, NOT_FOUND)
+        best = units[0]
+        chunk_cov = self._coverage(weights, self._terms(best.doc.metadata["section_path"] + "\n" + best.doc.page_content))
+        if chunk_cov < self.policy.min_coverage or self._coverage(weights, best.terms) < self.policy.min_sentence:
+            return self._refuse(question, NOT_FOUND)
+        # The kind of answer the question needs must be in the sentence we quote: a figure
+        # counting the asked unit, a document number, a person. Look a little below the
+        # best sentence for one that has it; otherwise the reports do not say.
+        names = {w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper()}
+        fits = [u for u in units if u.score >= 0.75 * best.score and self._fits(u, intent, names)]
+        if not fits:
+            needs_figure = intent.number or intent.percent or intent.rank
+            return self._refuse(question, NO_FIGURE if needs_figure else NOT_FOUND)
+        chosen = self._choose([fits[0]] + [u for u in units if u is not fits[0]], intent)
+        if intent.listing:
+            chosen = self._list_items(chosen) or chosen
+        return self._compose(question, self._with_table_headers(chosen))
+
+    def _refuse(self, question: str, message: str) -> Answer:
+        return Answer(question=question, answer=message, found=False, mode=self.mode)
+
+    def _fits(self, unit: _Unit, intent: Intent, question_names: set[str] = frozenset()) -> bool:
+        if (intent.number or intent.percent or intent.rank) and not self._answers_figure(unit, intent):
+            return False
+        if intent.code and not _DOC_CODE.search(unit.text):
+            return False
+        if intent.who and not _names_person(unit.text, exclude=question_names):
+            return False
+        return True
+
+    def _section_doc(self, like: Document, section_id: str) -> Document | None:
+        text = self._sections(like.metadata["doc_id"], section_id)
+        if not text:
+            return None
+        return Document(page_content=text, metadata={**like.metadata, "section_id": section_id, "section_path": section_id})
+
+    def _signature_or_date(self, question: str, top: Document, intent: Intent) -> Answer | None:
+        section_id, pattern = ("closing", _ON_BEHALF) if intent.signer else ("preamble", _DATE_LINE)
+        doc = self._section_doc(top, section_id)
+        if doc is None:
+            return None
+        match = pattern.search(doc.page_content)
+        if not match:
+            return None
+        end = len(doc.page_content) if intent.signer else match.end()
+        unit = _Unit(doc, match.start(), end, score=1.0)
+        return self._compose(question, [unit])
+
+    def _score_units(self, docs: list[Document], weights: dict[str, float], intent: Intent) -> list[_Unit]:
+        units: list[_Unit] = []
+        for rank, doc in enumerate(docs):
+            text = doc.page_content
+            chunk_terms = self._terms(doc.metadata["section_path"] + "\n" + text)
+            chunk_cov = self._coverage(weights, chunk_terms)
+            prior = 1.0 / (1 + rank)
+            for start, end in sentence_spans(text):
+                spans = [(start, end)]
+                if end - start > self.policy.long_sentence:
+                    spans = [(start + s, start + e) for s, e in sentence_spans(text[start:end], clauses=True)]
+                for s, e in spans:
+                    unit = _Unit(doc, s, e)
+                    unit.terms = self._terms(unit.text)
+                    score = 0.55 * self._coverage(weights, unit.terms) + 0.3 * chunk_cov + 0.15 * prior
+                    if intent.number or intent.percent:
+                        score += 0.1 if self._answers_figure(unit, intent) else -0.2
+                    if intent.future and doc.metadata.get("programme"):
+                        score += 0.08
+                    if intent.why and "nguyên nhân" in (doc.metadata["section_path"] + unit.text).lower():
+                        score += 0.1
+                    if re.fullmatch(r"[\W\d]*", unit.text):
+                        score = 0.0
+                    unit.score = score
+                    units.append(unit)
+        units.sort(key=lambda u: -u.score)
+        return units
+
+    @staticmethod
+    def _answers_figure(unit: _Unit, intent: Intent) -> bool:
+        """Can this sentence answer a "how many / what rate / which rank" question?"""
+        if intent.percent:
+            return "%" in unit.text or "phần trăm" in unit.text.lower()
+        # A figure other than the section's own label ("(5)", "3.") must be present.
+        body = re.sub(r"^\s*(?:\(\d+\)|\d+(?:\.\d+)*[.)])\s*", "", unit.text)
+        if not _has_figure(body):
+            return False
+        words = tokens(body)                      # lower-cased, punctuation dropped
+        folded = [fold(w) for w in words]
+        if intent.rank:
+            return any(f == "thu" and i + 1 < len(words) and _has_figure(words[i + 1]) for i, f in enumerate(folded))
+        if intent.units:
+            # "bao nhiêu hộ nghèo" is not answered by "tỷ lệ hộ nghèo 2,86%": a figure
+            # (not a year or a date) must count the asked unit ("57 trường", "45 ha").
+            return any(
+                _is_count(w) and any(u in folded[i + 1 : i + 4] for u in intent.units)
+                for i, w in enumerate(words)
+            )
+        return True
+
+    def _choose(self, units: list[_Unit], intent: Intent) -> list[_Unit]:
+        best = units[0]
+        chosen = [best]
+        covered = set(best.terms)
+        limit = self.policy.max_quotes
+        ratio = self.policy.second_quote_ratio if not intent.future else self.policy.second_quote_ratio - 0.1
+        for unit in units[1:]:
+            if len(chosen) >= limit or unit.score < ratio * best.score:
+                break
+            if any(u.doc is unit.doc and not (unit.end <= u.start or unit.start >= u.end) for u in chosen):
+                continue      # overlapping text of the same chunk
+            if any(u.text == unit.text for u in chosen):
+                continue      # the same sentence seen in an overlapping chunk
+            new_terms = unit.terms - covered
+            if not new_terms:
+                continue
+            chosen.append(unit)
+            covered |= unit.terms
+        return chosen
+
+    def _list_items(self, chosen: list[_Unit]) -> list[_Unit]:
+        """"Những ... nào / gì" answered by a bulleted list: quote every bullet of the
+        section (the list may run over several chunks), when the best sentence is one
+        of the bullets or the line that introduces them."""
+        best = next((u for u in chosen if self._opens_list(u)), None)
+        if best is None:
+            return []
+        section = self._section_doc(best.doc, best.doc.metadata["section_id"]) or best.doc
+        section.metadata["section_path"] = best.doc.metadata["section_path"]
+        items, pos = [], 0
+        for line in section.page_content.split("\n"):
+            if _BULLET_LINE.match(line):
+                items.append(_Unit(section, pos, pos + len(line), score=best.score))
+            pos += len(line) + 1
+        return items if len(items) >= 2 else []
+
+    @staticmethod
+    def _opens_list(unit: _Unit) -> bool:
+        """Is this unit a bullet, or the line that introduces bullets ("...:")?"""
+        text = unit.doc.page_content
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        line_end = text.find("\n", unit.end)
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        if _BULLET_LINE.match(line):
+            return True
+        following = text[line_end + 1 :].lstrip("\n").split("\n", 1)[0] if line_end >= 0 else ""
+        return line.rstrip().endswith(":") and bool(_BULLET_LINE.match(following))
+
+    @staticmethod
+    def _with_table_headers(chosen: list[_Unit]) -> list[_Unit]:
+        """A table row means little without its header ("| Chỉ tiêu | 2025 | 2026 |")."""
+        out: list[_Unit] = []
+        for unit in chosen:
+            if unit.text.startswith("|"):
+                text = unit.doc.page_content
+                start = unit.start
+                while start > 0:
+                    prev = text.rfind("\n", 0, start - 1) + 1
+                    if not text[prev:start].lstrip().startswith("|"):
+                        break
+                    start = prev
+                if start < unit.start:
+                    header_end = text.find("\n", start)
+                    header = _Unit(unit.doc, start, header_end if header_end > 0 else unit.start, score=unit.score)
+                    if all(h.text != header.text for h in out):
+                        out.append(header)
+            out.append(unit)
+        return out
+
+    def _compose(self, question: str, chosen: list[_Unit]) -> Answer:
+        citations = [
+            Citation(
+                doc_id=u.doc.metadata["doc_id"], doc_title=u.doc.metadata["doc_title"],
+                section_id=u.doc.metadata["section_id"], section_path=u.doc.metadata["section_path"],
+                quote=u.text, score=round(min(max(u.score, 0.0), 1.0), 3),
+            )
+            for u in chosen
+        ]
+        if len(citations) == 1:
+            c = citations[0]
+            text = f"Theo báo cáo: “{c.quote}” [{c.section_id}]"
+        else:
+            lines = [f"- “{c.quote.lstrip('-+•*– ').strip()}” [{c.section_id}]" for c in citations]
+            text = "Theo báo cáo:\n" + "\n".join(lines)
+        return Answer(question=question, answer=text, found=True, citations=citations, mode=self.mode)
+
+
+def ungrounded_numbers(answer: Answer) -> list[str]:
+    """Figures stated in the answer that none of its quotes contains (should be empty)."""
+    text = re.sub(r"\[[^\]]*\]", " ", answer.answer)    # section ids are labels, not figures
+    quotes = " ".join(c.quote for c in answer.citations)
+    quoted = set(numbers_in(quotes))
+    return [n for n in numbers_in(text) if n not in quoted]

@@ -1,0 +1,98 @@
+"""Wiring: settings -> components (embeddings, store, retriever, answerer) -> services.
+
+One place builds everything; the CLI, the Gradio app and the tests get an
+`AssistantService` and never construct components themselves. Tests inject their own
+embeddings or Chroma client through the constructor.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.chain import Answerer, build_chain
+from assistant.extractive import EMPTY_INDEX, AnswerPolicy, ExtractiveAnswerer
+from assistant.followup import standalone_question
+from assistant.models import Answer, Turn
+from assistant.settings import Settings
+from ingest.loaders import InputError, LoadedText, load_path, load_text
+from ingest.pipeline import PreparedReport, prepare_report, validate_doc_id
+from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
+from vectorstore.embeddings import embedding_namespace, make_embeddings
+from vectorstore.hybrid import HybridRetriever
+
+log = logging.getLogger(__name__)
+
+
+class AssistantService:
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or make_embeddings(settings.embeddings)
+        self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url)
+        self.index = DocumentIndex(
+            self.client, embedding_namespace(settings.embeddings), self.embeddings,
+            bigrams=settings.retrieval.bigrams,
+        )
+        r = settings.retrieval
+        self.retriever = HybridRetriever(
+            index=self.index, embeddings=self.embeddings, k=r.k, fetch_k=r.fetch_k, rrf_k=r.rrf_k,
+            mode=r.mode, programme_boost=r.programme_boost,
+        )
+        a = settings.answer
+        policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)
+        extractive = ExtractiveAnswerer(lambda: self.index.snapshot().lexical, self._section_text, policy)
+        self.answerer: Answerer = self._make_answerer(extractive)
+        self.chain = build_chain(self.retriever, self.answerer)
+
+    def _make_answerer(self, extractive: ExtractiveAnswerer) -> Answerer:
+        if self.settings.llm != "none":
+            raise InputError(
+                f"ASSISTANT_LLM={self.settings.llm} chưa được hỗ trợ trong phiên bản này; dùng ASSISTANT_LLM=none / "
+                "LLM modes are not available in this version"
+            )
+        return extractive
+
+    def _section_text(self, doc_id: str, section_id: str) -> str | None:
+        section = self.index.section(doc_id, section_id)
+        return section.text if section else None
+
+    # ----- reports ----------------------------------------------------------------------
+    def prepare(self, loaded: LoadedText, doc_id: str | None = None, title: str | None = None) -> PreparedReport:
+        c = self.settings.chunks
+        return prepare_report(loaded, doc_id=doc_id, title=title, max_chunk_chars=c.max_chars, overlap=c.overlap_sentences)
+
+    def ingest(self, loaded: LoadedText, doc_id: str | None = None, title: str | None = None,
+               progress: Progress | None = None) -> IngestResult:
+        result = self.index.add(self.prepare(loaded, doc_id, title), progress)
+        log.info("ingest %s: %s (%d chunks)", result.record.doc_id, result.status, result.record.chunks)
+        return result
+
+    def ingest_path(self, path: str | Path, title: str | None = None) -> IngestResult:
+        return self.ingest(load_path(path, self.settings.max_upload_bytes), title=title)
+
+    def ingest_text(self, text: str, title: str | None = None, doc_id: str | None = None) -> IngestResult:
+        return self.ingest(load_text(text, "paste", self.settings.max_upload_bytes), doc_id=doc_id, title=title)
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.index.documents()
+
+    def delete(self, doc_id: str) -> bool:
+        return self.index.delete(validate_doc_id(doc_id))
+
+    # ----- questions --------------------------------------------------------------------
+    def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None) -> Answer:
+        question = (question or "").strip()
+        if not question:
+            raise InputError("Câu hỏi trống / empty question")
+        if len(question) > 2000:
+            raise InputError("Câu hỏi quá dài (tối đa 2000 ký tự) / question too long")
+        for doc_id in doc_ids or []:
+            validate_doc_id(doc_id)
+        if not self.index.snapshot().chunks:
+            return Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
+        standalone = standalone_question(question, history or [])
+        result: Answer = self.chain.invoke({"input": standalone, "doc_ids": doc_ids or None})
+        result.question = question
+        return result

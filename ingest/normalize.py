@@ -1,0 +1,84 @@
+"""Cleaning report text before parsing: Unicode, look-alikes, whitespace, page breaks.
+
+The output is a list of *blocks*: one per paragraph, heading, bullet or table row, with
+paragraphs that a page break (or a PDF line wrap) cut in two joined back together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.headings import is_bullet, looks_like_heading
+
+# Characters that render like a Vietnamese letter but are not one. Mixed-script text
+# from OCR or copy-paste breaks exact matching of quotes and keywords.
+_LOOKALIKES = str.maketrans(
+    {
+        "Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ",
+        # Cyrillic letters that are pixel-identical to Latin ones
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "Х": "X", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c",
+        "у": "y", "х": "x", "і": "i", "І": "I",
+        # Typographic spaces and invisible marks
+        "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+        "\u3000": " ", "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None,
+        "\ufeff": None, "\u00ad": None,
+        "\t": " ",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[ ]{2,}")
+# Old-style and new-style tone placement ("hoà" / "hòa") are both current; reports mix
+# them, and an exact quote must match what the user sees, so we keep the document's
+# own spelling and only merge the two in the search tokens (see vntext.fold).
+_SENTENCE_END = ("." , "!", "?", "…", ":", ";", "./.", "”", '"', ")")
+
+
+def clean_text(text: str) -> str:
+    """NFC, look-alikes, control characters and spaces; line structure kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = unicodedata.normalize("NFC", text.translate(_LOOKALIKES))
+    text = _CONTROL.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines)
+
+
+def _starts_lower(line: str) -> bool:
+    first = line[:1]
+    return first.isalpha() and first.islower()
+
+
+def _continues(previous: str, line: str, blank_between: bool) -> bool:
+    """Is `line` the rest of the paragraph `previous`, cut by a page break or wrap?"""
+    if looks_like_heading(line) or is_bullet(line) or line.startswith("|"):
+        return False
+    if previous.startswith("|"):
+        return False
+    tail = previous.rstrip()
+    if _starts_lower(line):
+        # A lower-case start never opens a paragraph in these documents.
+        return not tail.endswith((".", "!", "?", "…"))
+    if tail.endswith(","):
+        return True
+    # Hard-wrapped prose (PDF text layers, e-mail) has long lines with no blank line
+    # between them; short lines without punctuation are header or title lines.
+    if not blank_between and len(previous) >= 60 and not tail.endswith(_SENTENCE_END):
+        return not looks_like_heading(previous) or len(previous) > 120
+    return False
+
+
+def to_blocks(text: str) -> list[str]:
+    """Cleaned text -> blocks (paragraphs, headings, bullets, table rows), mended."""
+    blocks: list[str] = []
+    blank_between = True
+    for line in clean_text(text).split("\n"):
+        if not line:
+            blank_between = True
+            continue
+        if blocks and _continues(blocks[-1], line, blank_between):
+            blocks[-1] = f"{blocks[-1]} {line}"
+        else:
+            blocks.append(line)
+        blank_between = False
+    return blocks

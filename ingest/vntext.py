@@ -1,0 +1,129 @@
+"""Vietnamese text primitives shared by the parser, the lexical index and the answerer.
+
+Vietnamese writes one syllable per space-separated token, so syllables are the unit of
+matching. Citizens often type without diacritics, so every token also has a folded form
+(diacritics stripped, đ -> d). Figures, dates and document codes ("7,76%", "14/6/2024",
+"02/NQ-HĐND") are kept as single tokens so that a figure matches only itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Document codes, dates and numbers first, so the alternation keeps them whole.
+_TOKEN_RE = re.compile(
+    r"""
+    \d+(?:[.,/]\d+)*(?:[-/][0-9A-Za-zÀ-ỹĐđ]+)*%?   # 7,76% 14/6/2024 2.346 02/NQ-HĐND 17-CTr/TU
+    | [^\W\d_]+(?:[-/][0-9A-Za-zÀ-ỹĐđ]+)+           # NQ-CP, CTr/TU when they stand alone
+    | [^\W\d_]+                                      # a syllable
+    """,
+    re.VERBOSE,
+)
+
+_CONSONANT_CLUSTER = re.compile(r"^(?:ch|gh|gi|kh|ng|ngh|nh|ph|qu|th|tr|[bcdđghklmnpqrstvx])$")
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def fold(text: str) -> str:
+    """Strip Vietnamese diacritics: 'Tỷ lệ đạt' -> 'Ty le dat'."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text
+
+
+@lru_cache(maxsize=65536)
+def canonical_syllable(token: str) -> str:
+    """Merge spelling variants that Vietnamese writers use interchangeably.
+
+    'tỷ'/'tỉ', 'lý'/'lí', 'kỹ'/'kĩ': a final y or i after a bare consonant is the same
+    sound and both spellings are official; without this, 'tỷ lệ' misses 'tỉ lệ'.
+    """
+    if len(token) >= 2 and token[-1] in "yýỳỷỹỵ" and _CONSONANT_CLUSTER.match(token[:-1]):
+        return token[:-1] + token[-1].translate(_Y_TO_I)
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased syllables and whole figures/codes, spelling variants merged."""
+    out = []
+    for match in _TOKEN_RE.finditer(unicodedata.normalize("NFC", text).lower()):
+        tok = match.group(0)
+        out.append(canonical_syllable(tok) if tok.isalpha() else tok)
+    return out
+
+
+def folded_tokens(text: str) -> list[str]:
+    return [fold(t) for t in tokens(text)]
+
+
+def with_bigrams(toks: list[str]) -> list[str]:
+    """Unigrams plus adjacent pairs: most Vietnamese words are two syllables."""
+    return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:])]
+
+
+NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*%?")
+
+# Vietnamese number words, so "kỳ họp thứ mười lăm" answers "thứ mấy".
+NUMBER_WORDS = {
+    "một", "hai", "ba", "bốn", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười",
+    "mươi", "trăm", "nghìn", "ngàn", "triệu", "tỷ", "tỉ", "nửa", "lăm", "mốt",
+}
+
+
+def numbers_in(text: str) -> list[str]:
+    """Figures as written; a trailing sentence dot is not part of the number."""
+    return [m.group(0).rstrip(".,") for m in NUMBER_RE.finditer(text)]
+
+
+# Sentence ends: . ! ? ; followed by space, or end of line. Abbreviations with a dot
+# followed by a capital ("TP. Hồ Chí Minh") are rare in these reports and only cost a
+# slightly shorter quote, so they are not special-cased beyond the common titles.
+_ABBREVIATIONS = ("TP.", "Tp.", "TS.", "ThS.", "PGS.", "GS.", "BS.", "KS.", "v.v.", "TM.", "KT.", "TL.")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
+_CLAUSE_END = re.compile(r"(?<=;)\s+")
+
+
+def sentence_spans(text: str, clauses: bool = False) -> list[tuple[int, int]]:
+    """(start, end) offsets of sentences in text, whitespace trimmed, none empty.
+
+    With clauses=True, sentences are further cut at ';', which separates the
+    items of the long enumerations these reports are full of.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        piece = text[start : match.start()]
+        if match.group(0).strip() == "" or "\n" in match.group(0):
+            if any(piece.rstrip().endswith(a) for a in _ABBREVIATIONS) and "\n" not in match.group(0):
+                continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    if clauses:
+        finer = []
+        for s, e in spans:
+            cut = s
+            for match in _CLAUSE_END.finditer(text, s, e):
+                finer.append((cut, match.start()))
+                cut = match.end()
+            finer.append((cut, e))
+        spans = finer
+    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def slugify(text: str, max_len: int = 64) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
+    return slug[:max_len].strip("-")

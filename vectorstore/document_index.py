@@ -1,0 +1,341 @@
+"""The store of indexed reports: Chroma collections, the document registry, and the
+lexical index derived from them.
+
+Three collections per embedding model (vectors of different models never mix):
+- `<ns>-docs`: the registry, one record per report, keyed by doc_id, holding the
+  content hash of the version that is live;
+- `<ns>-sections`: each section's full text (evidence panel, quotes);
+- `<ns>-chunks`: the chunks with their embeddings.
+Section and chunk records carry `version` = doc_id@hash. Writers add the new version's
+records first, then flip the registry record, then delete the old version, so a reader
+(in this or another process) only ever sees records of the version the registry names:
+a crash at any point leaves the old report or the new one, never a mix.
+
+Everything lives in Chroma, so several app processes sharing one Chroma server see the
+same reports; each process rebuilds its in-memory BM25 when the registry changes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.pipeline import PreparedReport
+from vectorstore.diacritics import DiacriticRestorer
+from vectorstore.lexical import LexicalIndex
+
+Progress = Callable[[int, int], None]   # (chunks embedded, total)
+
+
+class StoreError(RuntimeError):
+    """The vector store cannot be reached or refused an operation."""
+
+
+def make_chroma_client(data_dir: Path, chroma_url: str | None = None):
+    """Embedded PersistentClient under data_dir, or HttpClient for a `chroma run` server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                ssl=url.scheme == "https", settings=chroma_settings,
+            )
+        path = Path(data_dir) / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # connection refused, unwritable dir, bad URL ...
+        raise StoreError(f"Không kết nối được kho Chroma ({chroma_url or data_dir}): {exc}") from exc
+
+
+@dataclass
+class DocumentRecord:
+    doc_id: str
+    title: str
+    content_hash: str
+    sections: int
+    chunks: int
+    indexed_at: str
+    source: str = ""
+    date: str = ""
+    meta: dict = field(default_factory=dict)    # place, issuer, signer, kind, number
+
+    @property
+    def version(self) -> str:
+        return f"{self.doc_id}@{self.content_hash[:16]}"
+
+    def public(self) -> dict:
+        return {
+            "doc_id": self.doc_id, "title": self.title, "date": self.date,
+            "sections": self.sections, "chunks": self.chunks, "indexed_at": self.indexed_at,
+        }
+
+
+@dataclass
+class StoredChunk:
+    chunk_id: str
+    doc_id: str
+    section_id: str
+    section_path: str
+    heading: str
+    text: str
+    start: int
+    end: int
+    order: int
+    programme: bool
+
+    def search_text(self) -> str:
+        return f"{self.section_path}\n{self.text}"
+
+
+@dataclass
+class StoredSection:
+    doc_id: str
+    section_id: str
+    level: int
+    heading: str
+    section_path: str
+    text: str
+    order: int
+    programme: bool
+    kind: str
+
+
+@dataclass
+class IngestResult:
+    record: DocumentRecord
+    status: str              # "indexed" | "unchanged" | "replaced"
+
+    def public(self) -> dict:
+        return {
+            "doc_id": self.record.doc_id, "title": self.record.title,
+            "sections": self.record.sections, "chunks": self.record.chunks, "status": self.status,
+        }
+
+
+@dataclass
+class Snapshot:
+    """What is live at one registry state: records, chunks, and a BM25 over them."""
+
+    signature: tuple
+    records: dict[str, DocumentRecord]
+    chunks: list[StoredChunk]
+    positions: dict[str, int]
+    lexical: LexicalIndex
+    restorer: DiacriticRestorer
+    doc_of: np.ndarray            # doc_id per chunk, for per-report masks
+
+    def mask(self, doc_ids: list[str] | None) -> np.ndarray | None:
+        if not doc_ids:
+            return None
+        return np.isin(self.doc_of, doc_ids)
+
+
+def _record_from(meta: dict, document: str | None) -> DocumentRecord:
+    extra = json.loads(document or "{}")
+    return DocumentRecord(
+        doc_id=meta["doc_id"], title=meta.get("title", ""), content_hash=meta["content_hash"],
+        sections=int(meta.get("sections", 0)), chunks=int(meta.get("chunks", 0)),
+        indexed_at=meta.get("indexed_at", ""), source=meta.get("source", ""), date=meta.get("date", ""),
+        meta=extra,
+    )
+
+
+class DocumentIndex:
+    def __init__(self, client, namespace: str, embeddings: Embeddings, embed_batch: int = 16, bigrams: bool = True):
+        self._client = client
+        self._embeddings = embeddings
+        self._embed_batch = embed_batch
+        self._bigrams = bigrams
+        self._lock = threading.RLock()
+        self._snapshot: Snapshot | None = None
+        try:
+            self._docs = client.get_or_create_collection(f"{namespace}-docs", embedding_function=None)
+            self._sections = client.get_or_create_collection(f"{namespace}-sections", embedding_function=None)
+            self._chunks = client.get_or_create_collection(
+                f"{namespace}-chunks", embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:
+            raise StoreError(f"Không mở được kho Chroma: {exc}") from exc
+
+    # ----- registry -----------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        got = self._docs.get(include=["metadatas", "documents"])
+        records = [_record_from(m, d) for m, d in zip(got["metadatas"] or [], got["documents"] or [])]
+        return sorted(records, key=lambda r: r.indexed_at)
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _record_from(got["metadatas"][0], got["documents"][0])
+
+    def _by_hash(self, content_hash: str) -> DocumentRecord | None:
+        got = self._docs.get(where={"content_hash": content_hash}, include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _record_from(got["metadatas"][0], got["documents"][0])
+
+    # ----- writing ------------------------------------------------------------------
+    def add(self, report: PreparedReport, progress: Progress | None = None) -> IngestResult:
+        with self._lock:
+            existing = self.document(report.doc_id)
+            if existing and existing.content_hash == report.content_hash:
+                if existing.title != report.title:
+                    existing.title = report.title
+                    self._put_record(existing)
+                return IngestResult(existing, "unchanged")
+            duplicate = self._by_hash(report.content_hash)
+            if duplicate:
+                return IngestResult(duplicate, "unchanged")
+
+            meta = report.metadata.to_dict()
+            record = DocumentRecord(
+                doc_id=report.doc_id, title=report.title, content_hash=report.content_hash,
+                sections=len(report.parsed.sections), chunks=len(report.chunks),
+                indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                source=report.source, date=meta.get("date", ""),
+                meta={k: v for k, v in meta.items() if k not in ("title", "date")},
+            )
+            version = record.version
+            # Leftovers of an earlier interrupted ingest of this report are invisible
+            # (their version is not in the registry); clear them before writing.
+            self._delete_versions(report.doc_id, keep=existing.version if existing else None)
+            self._write_sections(report, version)
+            self._write_chunks(report, version, progress)
+            self._put_record(record)                 # the switch: readers now see the new version
+            self._delete_versions(report.doc_id, keep=version)
+            self._snapshot = None
+            return IngestResult(record, "replaced" if existing else "indexed")
+
+    def delete(self, doc_id: str) -> bool:
+        with self._lock:
+            if self.document(doc_id) is None:
+                return False
+            self._docs.delete(ids=[doc_id])          # invisible from here on
+            self._delete_versions(doc_id, keep=None)
+            self._snapshot = None
+            return True
+
+    def _put_record(self, record: DocumentRecord) -> None:
+        self._docs.upsert(
+            ids=[record.doc_id], embeddings=[[1.0]],
+            documents=[json.dumps(record.meta, ensure_ascii=False)],
+            metadatas=[{
+                "doc_id": record.doc_id, "title": record.title, "content_hash": record.content_hash,
+                "sections": record.sections, "chunks": record.chunks, "indexed_at": record.indexed_at,
+                "source": record.source, "date": record.date,
+            }],
+        )
+
+    def _delete_versions(self, doc_id: str, keep: str | None) -> None:
+        where = {"doc_id": doc_id} if keep is None else {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep}}]}
+        self._chunks.delete(where=where)
+        self._sections.delete(where=where)
+
+    def _write_sections(self, report: PreparedReport, version: str) -> None:
+        sections = report.parsed.sections
+        self._sections.upsert(
+            ids=[f"{version}#s{i:04d}" for i in range(len(sections))],
+            embeddings=[[1.0]] * len(sections),
+            documents=[s.text for s in sections],
+            metadatas=[{
+                "doc_id": report.doc_id, "version": version, "section_id": s.section_id, "level": s.level,
+                "heading": s.heading, "section_path": s.section_path, "order": i,
+                "programme": s.programme, "kind": s.kind,
+            } for i, s in enumerate(sections)],
+        )
+
+    def _write_chunks(self, report: PreparedReport, version: str, progress: Progress | None) -> None:
+        chunks = report.chunks
+        total = len(chunks)
+        for i in range(0, total, self._embed_batch):
+            batch = chunks[i : i + self._embed_batch]
+            vectors = self._embeddings.embed_documents([c.embedding_text() for c in batch])
+            self._chunks.upsert(
+                ids=[f"{version}#c{c.order:05d}" for c in batch],
+                embeddings=vectors,
+                documents=[c.text for c in batch],
+                metadatas=[{
+                    "doc_id": c.doc_id, "version": version, "section_id": c.section_id,
+                    "section_path": c.section_path, "heading": c.heading, "start": c.start, "end": c.end,
+                    "order": c.order, "programme": c.programme,
+                } for c in batch],
+            )
+            if progress:
+                progress(min(i + len(batch), total), total)
+
+    # ----- reading ------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The live state; rebuilt only when the registry changed (in any process)."""
+        records = {r.doc_id: r for r in self.documents()}
+        signature = tuple(sorted((r.doc_id, r.content_hash) for r in records.values()))
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.signature == signature:
+                return self._snapshot
+            versions = [r.version for r in records.values()]
+            chunks: list[StoredChunk] = []
+            if versions:
+                got = self._chunks.get(where={"version": {"$in": versions}}, include=["metadatas", "documents"])
+                for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
+                    chunks.append(StoredChunk(
+                        chunk_id=cid, doc_id=meta["doc_id"], section_id=meta["section_id"],
+                        section_path=meta["section_path"], heading=meta["heading"], text=text,
+                        start=int(meta["start"]), end=int(meta["end"]), order=int(meta["order"]),
+                        programme=bool(meta["programme"]),
+                    ))
+            chunks.sort(key=lambda c: (c.doc_id, c.order))
+            self._snapshot = Snapshot(
+                signature=signature, records=records, chunks=chunks,
+                positions={c.chunk_id: i for i, c in enumerate(chunks)},
+                lexical=LexicalIndex([c.search_text() for c in chunks], bigrams=self._bigrams),
+                restorer=DiacriticRestorer([c.search_text() for c in chunks]),
+                doc_of=np.array([c.doc_id for c in chunks], dtype=object),
+            )
+            return self._snapshot
+
+    def dense_search(self, vector: list[float], k: int, snapshot: Snapshot, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk position in snapshot, cosine similarity), best first."""
+        versions = [r.version for r in snapshot.records.values() if not doc_ids or r.doc_id in doc_ids]
+        if not versions:
+            return []
+        where = {"version": {"$in": versions}} if len(versions) > 1 else {"version": versions[0]}
+        got = self._chunks.query(query_embeddings=[vector], n_results=min(k, len(snapshot.chunks)) or 1,
+                                 where=where, include=["distances"])
+        hits = []
+        for cid, dist in zip(got["ids"][0], got["distances"][0]):
+            pos = snapshot.positions.get(cid)
+            if pos is not None:
+                hits.append((pos, 1.0 - float(dist)))
+        return hits
+
+    def sections(self, doc_id: str) -> list[StoredSection]:
+        record = self.document(doc_id)
+        if record is None:
+            return []
+        got = self._sections.get(where={"version": record.version}, include=["metadatas", "documents"])
+        out = [StoredSection(
+            doc_id=m["doc_id"], section_id=m["section_id"], level=int(m["level"]), heading=m["heading"],
+            section_path=m["section_path"], text=t, order=int(m["order"]), programme=bool(m["programme"]),
+            kind=m["kind"],
+        ) for m, t in zip(got["metadatas"], got["documents"])]
+        return sorted(out, key=lambda s: s.order)
+
+    def section(self, doc_id: str, section_id: str) -> StoredSection | None:
+        return next((s for s in self.sections(doc_id) if s.section_id == section_id), None)
+
+    def wait_ready(self, timeout: float = 0.0) -> None:  # pragma: no cover - symmetry with servers
+        time.sleep(timeout)

@@ -1,0 +1,94 @@
+"""What a question asks for, read from its wording (with or without diacritics).
+
+Retrieval uses `future` to prefer programme sections for commitment questions; the
+answerer uses the rest to check that a candidate sentence can answer at all (a "bao
+nhiêu" question needs a figure).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.vntext import fold, has_diacritics
+
+_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|bao lau|thu may|hang may|may (?:phan tram|chi tieu|nhom|du an|truong|ty|lan|nam|thang|ngay|ky|dot|xa|huyen))\b|\bmay\b\s*\??$")
+_NUMBER_ACCENTED = re.compile(r"\bmấy\b|bao nhiêu|số lượng|tỷ lệ|tỉ lệ", re.IGNORECASE)
+_PERCENT = re.compile(r"phan tram|%|bao nhieu %")
+_DATE = re.compile(r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu|ngay may)\b")
+_WHO = re.compile(r"\b(?:ai|nguoi nao|ong nao|ba nao|dong chi nao|pho thu tuong nao|thu tuong nao)\b")
+_SIGNER = re.compile(r"\b(?:ai (?:la nguoi )?ky|nguoi ky|ky boi|ky ten|ai ky|ky (?:bao cao|van ban|ke hoach))\b")
+_ISSUED = re.compile(r"\b(?:ban hanh|ky|lap|gui|trinh) (?:vao |tu )?(?:ngay nao|khi nao|luc nao|bao gio|thoi gian nao)|(?:bao cao|van ban|ke hoach) (?:nay )?(?:co |duoc )?(?:ngay|ngay thang) (?:nao|bao nhieu)")
+_CODE = re.compile(r"\b(?:so may|so bao nhieu|so hieu|so ky hieu|(?:nghi quyet|quyet dinh|ke hoach|chuong trinh hanh dong|chi thi|cong van|thong tu|nghi dinh) (?:so )?(?:nao|gi))\b")
+_WHY = re.compile(r"\b(?:vi sao|tai sao|nguyen nhan|do dau|vi dau|ly do)\b")
+_LIST = re.compile(r"\b(?:nhung|cac)\b.*\b(?:nao|gi)\b|\b(?:liet ke|ke ten|gom nhung|bao gom|gom)\b")
+# "kế hoạch" alone is not future ("đạt 95% kế hoạch"); "đã" marks a past result.
+_FUTURE = re.compile(
+    r"\b(?:se|cam ket|cuoi nam|sap toi|thoi gian toi|nam toi|phuong huong|nhiem vu|du kien|"
+    r"dinh huong|phan dau|muc tieu|chuong trinh cong tac|tiep tuc|ke hoach (?:cuoi nam|nam toi|sap toi)|"
+    r"co ke hoach|dat muc tieu|chi tieu (?:nam|giai doan)|han chot|thoi han)\b"
+)
+_INJECTION = re.compile(
+    r"bo qua (?:cac |moi |tat ca )?(?:huong dan|chi dan|lenh|yeu cau)|ignore (?:all |the |previous |your )*(?:instructions|rules)|"
+    r"system prompt|prompt he thong|(?:tiet lo|cho (?:toi )?biet|in ra) (?:cau |loi )?(?:lenh|prompt|huong dan)|"
+    r"ban (?:bay gio |hien )?la (?:mot )?(?:tro ly|ai|chatgpt|mo hinh) khac|jailbreak|developer mode"
+)
+
+
+# "bao nhiêu trường", "mấy chỉ tiêu": the thing counted, which the answer's figure must
+# be a count of. Words after the question word that are not a counted noun:
+_NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cua", "?", "vay", "nua", "lau"}
+# Counted nouns whose figures are written with another word ("bao nhiêu tiền" -> "tỷ đồng").
+_UNIT_ALIASES = {"tien": ("dong", "ty", "trieu", "nghin", "usd"), "nguoi": ("nguoi", "luot")}
+_UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+)")
+
+
+@dataclass(frozen=True)
+class Intent:
+    number: bool = False
+    percent: bool = False
+    date: bool = False
+    who: bool = False
+    listing: bool = False
+    future: bool = False
+    injection: bool = False
+    signer: bool = False          # "ai ký báo cáo": the signature block answers
+    issued: bool = False          # "ban hành ngày nào": the date line answers
+    code: bool = False            # "nghị quyết số mấy": a document number answers
+    why: bool = False             # "vì sao": causes ("nguyên nhân") answer
+    units: tuple[str, ...] = ()   # folded syllables a figure in the answer must count
+    rank: bool = False            # "thứ mấy", "hạng mấy": the answer needs "thứ N"
+
+
+def _units(folded: str) -> tuple[str, ...]:
+    match = _UNIT_AFTER.search(folded)
+    if not match or match.group(1) in _NOT_UNITS:
+        return ()
+    unit = match.group(1)
+    return _UNIT_ALIASES.get(unit, (unit,))
+
+
+def read_intent(question: str) -> Intent:
+    folded = fold(question).lower()
+    number = bool(_NUMBER.search(folded)) or (has_diacritics(question) and bool(_NUMBER_ACCENTED.search(question)))
+    if not has_diacritics(question) and re.search(r"\b(?:ty le|ti le)\b", folded):
+        number = True
+    signer = bool(_SIGNER.search(folded))
+    code = bool(_CODE.search(folded))
+    number = number and not code
+    return Intent(
+        number=number,
+        percent=bool(_PERCENT.search(folded)),
+        date=bool(_DATE.search(folded)),
+        who=bool(_WHO.search(folded)) and not signer,
+        listing=bool(_LIST.search(folded)),
+        future=bool(_FUTURE.search(folded)) and not re.search(r"\bda\b", folded) or bool(re.search(r"\bse\b", folded)),
+        signer=signer,
+        # "Chương trình số 17-CTr/TU ban hành ngày nào" asks about another document.
+        issued=bool(_ISSUED.search(folded)) and not re.search(r"\d+[-/][A-Za-zĐđ]", question),
+        code=code,
+        why=bool(_WHY.search(folded)),
+        injection=bool(_INJECTION.search(folded)),
+        units=_units(folded) if number else (),
+        rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
+    )
