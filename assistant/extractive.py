@@ -99,9 +99,14 @@ class AnswerPolicy:
     long_sentence: int = 350           # longer sentences are answered clause by clause
 
 
+_COUNT_WORDS = {"một", "hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi"}
+
+
 def _is_count(token: str) -> bool:
-    """A figure that can count things: not a year (2024) nor a date (14/6/2024)."""
-    if token in NUMBER_WORDS:
+    """A figure that can count things: not a year (2024) nor a date (14/6/2024).
+    Of the number words only the unambiguous cardinals count ("năm" is also "year",
+    "tỷ" a multiplier that follows a figure)."""
+    if token in _COUNT_WORDS:
         return True
     if not NUMBER_RE.fullmatch(token) or "/" in token:
         return False
@@ -179,7 +184,7 @@ class ExtractiveAnswerer:
         if intent.signer or intent.issued:
             # Who signed / when issued: the signature block and the date line answer,
             # whatever the question's wording shares with them.
-            meta = self._signature_or_date(question, docs[0], intent)
+            meta = self._signature_or_date(question, self._named_kind(question, docs), intent)
             if meta:
                 return meta
         stats = self._stats()
@@ -203,6 +208,11 @@ class ExtractiveAnswerer:
         # best sentence for one that has it; otherwise the reports do not say.
         names = {w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper()}
         fits = [u for u in units if u.score >= 0.75 * best.score and self._fits(u, intent, names)]
+        if intent.future:
+            # "Tỉnh sẽ làm gì ...": what the plan part commits to, when it speaks to it.
+            planned = [u for u in units if u.doc.metadata.get("programme") and u.score >= 0.6 * best.score
+                       and self._fits(u, intent, names)]
+            fits = planned or fits
         if not fits:
             needs_figure = intent.number or intent.percent or intent.rank
             return self._refuse(question, NO_FIGURE if needs_figure else NOT_FOUND)
@@ -215,6 +225,11 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=message, found=False, mode=self.mode)
 
     def _fits(self, unit: _Unit, intent: Intent, question_names: set[str] = frozenset()) -> bool:
+        level = unit.doc.metadata.get("doc_level")
+        if intent.level and level and level != intent.level:
+            return False      # the question is about a province, this report a district
+        if intent.past and unit.doc.metadata.get("programme"):
+            return False      # "đã chi bao nhiêu" is not answered by next year's target
         if (intent.number or intent.percent or intent.rank) and not self._answers_figure(unit, intent):
             return False
         if intent.code and not _DOC_CODE.search(unit.text):
@@ -228,6 +243,17 @@ class ExtractiveAnswerer:
         if not text:
             return None
         return Document(page_content=text, metadata={**like.metadata, "section_id": section_id, "section_path": section_id})
+
+    @staticmethod
+    def _named_kind(question: str, docs: list[Document]) -> Document:
+        """'Ai ký báo cáo này' with a plan and two reports indexed: the best-ranked
+        document whose kind (its title's first two words) the question names."""
+        folded = fold(question).lower()
+        for doc in docs:
+            kind = " ".join(fold(doc.metadata.get("doc_title", "")).lower().split()[:2])
+            if kind and kind in folded:
+                return doc
+        return docs[0]
 
     def _signature_or_date(self, question: str, top: Document, intent: Intent) -> Answer | None:
         section_id, pattern = ("closing", _ON_BEHALF) if intent.signer else ("preamble", _DATE_LINE)
@@ -259,6 +285,8 @@ class ExtractiveAnswerer:
                     if intent.number or intent.percent:
                         score += 0.1 if self._answers_figure(unit, intent) else -0.2
                     if intent.future and doc.metadata.get("programme"):
+                        score += 0.08
+                    if intent.years and any(y in doc.metadata["section_path"] + unit.text for y in intent.years):
                         score += 0.08
                     if intent.why and "nguyên nhân" in (doc.metadata["section_path"] + unit.text).lower():
                         score += 0.1

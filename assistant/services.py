@@ -38,7 +38,8 @@ class AssistantService:
         r = settings.retrieval
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=r.k, fetch_k=r.fetch_k, rrf_k=r.rrf_k,
-            mode=r.mode, programme_boost=r.programme_boost,
+            mode=r.mode, programme_boost=r.programme_boost, doc_prior=r.doc_prior,
+            restore_diacritics=r.restore_diacritics,
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)

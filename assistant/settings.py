@@ -25,11 +25,13 @@ class RetrievalSettings(BaseModel):
     fetch_k: int = 40
     rrf_k: int = 20
     programme_boost: float = 0.5
+    doc_prior: float = 0.0
+    restore_diacritics: bool = True
     bigrams: bool = True
 
 
 class AnswerSettings(BaseModel):
-    min_coverage: float = 0.5
+    min_coverage: float = 0.35
     min_sentence: float = 0.25
     max_quotes: int = 3
 

@@ -29,6 +29,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.pipeline import PreparedReport
+from ingest.vntext import tokens
 from vectorstore.diacritics import DiacriticRestorer
 from vectorstore.lexical import LexicalIndex
 
@@ -137,11 +138,25 @@ class Snapshot:
     lexical: LexicalIndex
     restorer: DiacriticRestorer
     doc_of: np.ndarray            # doc_id per chunk, for per-report masks
+    doc_ids: list[str]            # one entry per report, in doc_lexical's order
+    doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
+    doc_level: dict[str, str]     # "tinh" / "huyen": the administrative level a report speaks for
 
     def mask(self, doc_ids: list[str] | None) -> np.ndarray | None:
         if not doc_ids:
             return None
         return np.isin(self.doc_of, doc_ids)
+
+
+def administrative_level(text: str) -> str:
+    """Whether a report speaks for a province or a district: the one it names far more."""
+    words = tokens(text)
+    province, district = words.count("tỉnh"), words.count("huyện")
+    if province > 2 * district:
+        return "tinh"
+    if district > 2 * province:
+        return "huyen"
+    return ""
 
 
 def _record_from(meta: dict, document: str | None) -> DocumentRecord:
@@ -298,12 +313,19 @@ class DocumentIndex:
                         programme=bool(meta["programme"]),
                     ))
             chunks.sort(key=lambda c: (c.doc_id, c.order))
+            doc_ids = sorted(records)
+            profiles = {d: [records[d].title, " ".join(str(v) for v in records[d].meta.values())] for d in doc_ids}
+            for c in chunks:
+                profiles[c.doc_id].append(c.text)
             self._snapshot = Snapshot(
                 signature=signature, records=records, chunks=chunks,
                 positions={c.chunk_id: i for i, c in enumerate(chunks)},
                 lexical=LexicalIndex([c.search_text() for c in chunks], bigrams=self._bigrams),
                 restorer=DiacriticRestorer([c.search_text() for c in chunks]),
                 doc_of=np.array([c.doc_id for c in chunks], dtype=object),
+                doc_ids=doc_ids,
+                doc_lexical=LexicalIndex(["\n".join(profiles[d]) for d in doc_ids], bigrams=self._bigrams),
+                doc_level={d: administrative_level("\n".join(profiles[d])) for d in doc_ids},
             )
             return self._snapshot
 

@@ -30,6 +30,7 @@ class ScoredChunk:
     score: float              # fused score, scaled so the best hit is 1.0
     dense: float | None       # cosine similarity, when the dense side found it
     lexical: float | None     # BM25 score, when the lexical side found it
+    doc_level: str = ""       # "tinh" / "huyen" / "" for the chunk's report
 
     def to_document(self) -> Document:
         c = self.chunk
@@ -40,6 +41,7 @@ class ScoredChunk:
                 "section_id": c.section_id, "section_path": c.section_path, "heading": c.heading,
                 "start": c.start, "end": c.end, "order": c.order, "programme": c.programme,
                 "score": round(self.score, 4), "dense": self.dense, "lexical": self.lexical,
+                "doc_level": self.doc_level,
             },
         )
 
@@ -57,6 +59,7 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 1.0
     programme_boost: float = 0.5
     restore_diacritics: bool = True
+    doc_prior: float = 0.0
     doc_ids: list[str] | None = None
 
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[ScoredChunk]:
@@ -79,6 +82,21 @@ class HybridRetriever(BaseRetriever):
             for rank, (pos, sim) in enumerate(self.index.dense_search(vector, self.fetch_k, snapshot, doc_ids)):
                 dense_scores[pos] = sim
                 fused[pos] = fused.get(pos, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
+        if self.doc_prior and len(snapshot.doc_ids) > 1 and not doc_ids:
+            # Questions rarely name their report, but their words lean towards one
+            # ("huyện" vs "tỉnh", its topics): a mild preference for that report's chunks.
+            doc_scores = snapshot.doc_lexical.scores(query)
+            top = float(doc_scores.max()) if len(doc_scores) else 0.0
+            if top > 0:
+                weight = dict(zip(snapshot.doc_ids, doc_scores / top))
+                for pos in fused:
+                    fused[pos] *= 1.0 + self.doc_prior * weight[snapshot.chunks[pos].doc_id]
+        if intent.level:
+            # "tỉnh đã giải ngân bao nhiêu" is not answered by a district's report.
+            for pos in fused:
+                level = snapshot.doc_level.get(snapshot.chunks[pos].doc_id, "")
+                if level and level != intent.level:
+                    fused[pos] *= 0.5
         if self.programme_boost and intent.future:
             for pos in fused:
                 if snapshot.chunks[pos].programme:
@@ -93,6 +111,7 @@ class HybridRetriever(BaseRetriever):
             ScoredChunk(
                 chunk=snapshot.chunks[pos], doc_title=snapshot.records[snapshot.chunks[pos].doc_id].title,
                 score=score / best, dense=dense_scores.get(pos), lexical=lexical_scores.get(pos),
+                doc_level=snapshot.doc_level.get(snapshot.chunks[pos].doc_id, ""),
             )
             for pos, score in ranked
         ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.vntext import fold, has_diacritics
+from ingest.vntext import canonical_syllable, fold, has_diacritics, tokens
 
 _NUMBER = re.compile(r"\b(?:bao nhieu|so luong|bao lau|thu may|hang may|may (?:phan tram|chi tieu|nhom|du an|truong|ty|lan|nam|thang|ngay|ky|dot|xa|huyen))\b|\bmay\b\s*\??$")
 _NUMBER_ACCENTED = re.compile(r"\bmấy\b|bao nhiêu|số lượng|tỷ lệ|tỉ lệ", re.IGNORECASE)
@@ -26,7 +26,7 @@ _LIST = re.compile(r"\b(?:nhung|cac)\b.*\b(?:nao|gi)\b|\b(?:liet ke|ke ten|gom n
 _FUTURE = re.compile(
     r"\b(?:se|cam ket|cuoi nam|sap toi|thoi gian toi|nam toi|phuong huong|nhiem vu|du kien|"
     r"dinh huong|phan dau|muc tieu|chuong trinh cong tac|tiep tuc|ke hoach (?:cuoi nam|nam toi|sap toi)|"
-    r"co ke hoach|dat muc tieu|chi tieu (?:nam|giai doan)|han chot|thoi han)\b"
+    r"co ke hoach|dat muc tieu|chi tieu (?:nam|giai doan)|han chot|thoi han|theo ke hoach|phai dat)\b"
 )
 _INJECTION = re.compile(
     r"bo qua (?:cac |moi |tat ca )?(?:huong dan|chi dan|lenh|yeu cau)|ignore (?:all |the |previous |your )*(?:instructions|rules)|"
@@ -39,7 +39,7 @@ _INJECTION = re.compile(
 # be a count of. Words after the question word that are not a counted noun:
 _NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cua", "?", "vay", "nua", "lau"}
 # Counted nouns whose figures are written with another word ("bao nhiêu tiền" -> "tỷ đồng").
-_UNIT_ALIASES = {"tien": ("dong", "ty", "trieu", "nghin", "usd"), "nguoi": ("nguoi", "luot")}
+_UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot")}
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+)")
 
 
@@ -56,15 +56,37 @@ class Intent:
     issued: bool = False          # "ban hành ngày nào": the date line answers
     code: bool = False            # "nghị quyết số mấy": a document number answers
     why: bool = False             # "vì sao": causes ("nguyên nhân") answer
+    past: bool = False            # "đã ...": a result, which a plan's target does not answer
+    level: str = ""               # "tinh" / "huyen": whose figures the question asks for
+    years: tuple[str, ...] = ()   # years the question names ("năm 2024")
     units: tuple[str, ...] = ()   # folded syllables a figure in the answer must count
     rank: bool = False            # "thứ mấy", "hạng mấy": the answer needs "thứ N"
+
+
+def _level(question: str) -> str:
+    """'tỉnh đã giải ngân ...' speaks of the province; 'các huyện' or 'huyện Vân Khê'
+    inside a question are places the answer may mention, not whose report it is."""
+    raw = question.split()
+    levels = set()
+    for i, word in enumerate(raw):
+        key = fold(word.strip(",.?!:;")).lower()
+        if key not in ("tinh", "huyen"):
+            continue
+        before = fold(raw[i - 1]).lower() if i else ""
+        after = raw[i + 1] if i + 1 < len(raw) else ""
+        if before in ("cac", "nhung", "moi", "cap") or after[:1].isupper():
+            continue
+        if key == "tinh" and has_diacritics(question) and word.strip(",.?!:;").lower() != "tỉnh":
+            continue   # "tính", "tình", "tinh thần" are not the province
+        levels.add(key)
+    return levels.pop() if len(levels) == 1 else ""
 
 
 def _units(folded: str) -> tuple[str, ...]:
     match = _UNIT_AFTER.search(folded)
     if not match or match.group(1) in _NOT_UNITS:
         return ()
-    unit = match.group(1)
+    unit = canonical_syllable(match.group(1))     # "tỷ" and "tỉ" are one unit
     return _UNIT_ALIASES.get(unit, (unit,))
 
 
@@ -82,13 +104,16 @@ def read_intent(question: str) -> Intent:
         date=bool(_DATE.search(folded)),
         who=bool(_WHO.search(folded)) and not signer,
         listing=bool(_LIST.search(folded)),
-        future=bool(_FUTURE.search(folded)) and not re.search(r"\bda\b", folded) or bool(re.search(r"\bse\b", folded)),
+        future=bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded)),
         signer=signer,
         # "Chương trình số 17-CTr/TU ban hành ngày nào" asks about another document.
         issued=bool(_ISSUED.search(folded)) and not re.search(r"\d+[-/][A-Za-zĐđ]", question),
         code=code,
         why=bool(_WHY.search(folded)),
+        past=bool(re.search(r"\bđã\b", question.lower())) and not re.search(r"\bsẽ\b", question.lower()),
         injection=bool(_INJECTION.search(folded)),
+        level=_level(question),
+        years=tuple(re.findall(r"\b(?:19|20)\d\d\b", question)),
         units=_units(folded) if number else (),
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
     )
