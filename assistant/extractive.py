@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.models import Answer, Citation
+from ingest.segmentation import noun_syllables
 from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, folded_tokens, numbers_in, sentence_spans, tokens, with_bigrams
 from vectorstore.intent import Intent, read_intent
 from vectorstore.lexical import LexicalIndex
@@ -91,7 +92,7 @@ class _Unit:
 
 @dataclass
 class AnswerPolicy:
-    min_coverage: float = 0.5          # share of the question's weight the best chunk must hold
+    min_coverage: float = 0.35         # share of the question's weight the best chunk must hold
     min_sentence: float = 0.25         # share the chosen sentence itself must hold
     max_quotes: int = 3
     second_quote_ratio: float = 0.85   # a further quote must score this close to the best
@@ -191,9 +192,10 @@ class ExtractiveAnswerer:
         weights = self._question_terms(question, stats)
         if not weights or self._unknown_names(question, stats):
             return self._refuse(question, NOT_FOUND)
-        unseen = [t for t in weights if "_" not in t and t.isalpha() and len(t) >= 3 and not stats.df.get(t)]
-        if unseen and (intent.number or intent.percent):
-            # A figure about something no report ever names ("giá xăng") cannot be in them.
+        unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t)]
+        if unseen and (intent.number or intent.percent) and set(unseen) & noun_syllables(question):
+            # A figure about a thing no report ever names ("giá xăng") cannot be in them;
+            # an unseen verb ("chiếm") is only phrasing.
             return self._refuse(question, NOT_FOUND)
 
         units = self._score_units(docs[: self.policy.candidates], weights, intent)

@@ -74,8 +74,12 @@ def _split(text: str, max_chars: int, overlap: int) -> list[tuple[int, int]]:
         pieces.append((sentences[i][0], sentences[j][1]))
         if j + 1 >= len(sentences):
             break
-        # Step back `overlap` sentences, but always move forward.
-        i = max(j + 1 - overlap, i + 1)
+        # Step back `overlap` sentences, unless the overlap and the next sentence do
+        # not fit together: then the next piece would only repeat this one's end.
+        step_back = max(j + 1 - overlap, i + 1)
+        if sentences[j + 1][1] - sentences[step_back][0] > max_chars:
+            step_back = j + 1
+        i = step_back
     return pieces
 
 

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-# Vietnamese lettering skips f, j, w, z and puts đ after d.
-VI_LETTERS = "abcdđeghiklmnopqrstuvxy"
-LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# One order for Vietnamese lettering (a, b, c, d, đ, e, g: no f, j, w, z) and Latin
+# (a..f): đ sits between d and e, and a skipped letter is tolerated by the parser.
+LETTERS = "abcdđefghijklmnopqrstuvwxyz"
 ORDINAL_WORDS = {
     "nhất": 1, "i": 1, "một": 1, "hai": 2, "ii": 2, "ba": 3, "iii": 3, "tư": 4, "bốn": 4, "iv": 4,
     "năm": 5, "v": 5, "sáu": 6, "vi": 6, "bảy": 7, "vii": 7, "tám": 8, "viii": 8, "chín": 9,
@@ -78,7 +78,7 @@ def _int_to_roman(n: int) -> str:
 
 
 def _letter_ordinal(letter: str) -> int:
-    return VI_LETTERS.index(letter) + 1 if letter in VI_LETTERS else LATIN_LETTERS.index(letter) + 1
+    return LETTERS.index(letter.lower()) + 1
 
 
 def _word_ordinal(label: str) -> int | None:
@@ -110,7 +110,7 @@ def parse_label(line: str) -> Label | None:
         elif style == "roman":
             ordinal = roman_to_int(label)
         elif style == "part":
-            ordinal = ord(label) - ord("A") + 1 if label != "Đ" else 5
+            ordinal = _letter_ordinal(label)
         elif style == "decimal":
             parts = label.split(".")
             style = f"decimal{len(parts)}"
@@ -128,7 +128,7 @@ def parse_label(line: str) -> Label | None:
         return None
     first = readings[0]
     if first.style == "roman" and len(first.label) == 1 and not any(r.style == "part" for r in readings):
-        readings.append(Label("part", first.label, ord(first.label) - ord("A") + 1, first.title))
+        readings.append(Label("part", first.label, _letter_ordinal(first.label), first.title))
     rest = tuple(readings[1:])
     return Label(first.style, first.label, first.ordinal, first.title, rest)
 

@@ -61,6 +61,11 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # A UTF-8 file with a few broken bytes (cut off, one bad copy) is still UTF-8: read
+    # as Windows-1258 it would turn every Vietnamese letter into mojibake.
+    repaired = data.decode("utf-8", errors="replace")
+    if repaired.count("\ufffd") <= max(3, len(data) // 2000) and _vietnamese_ratio(repaired) >= 0.05:
+        return repaired.replace("\ufffd", "")
     # Windows-1258 stores Vietnamese with combining tone marks; NFC (in normalisation)
     # composes them. Accept it only if the result reads as Vietnamese.
     try:
@@ -82,7 +87,7 @@ def check_text(text: str, source: str) -> str:
     return text
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
@@ -165,6 +170,6 @@ def load_text(text: str, source: str = "paste", max_chars: int = DEFAULT_MAX_BYT
     """Pasted text (UI, stdin): the same limits as a file."""
     if len(text) > max_chars:
         raise InputError(
-            f"Văn bản quá dài ({len(text):,} ký tự, tối đa {max_chars:,}) / text too long".replace(",", ".")
+            f"Văn bản quá dài ({len(text):_} ký tự, tối đa {max_chars:_}) / text too long".replace("_", ".")
         )
     return LoadedText(check_text(text, source), source)

@@ -32,7 +32,9 @@ _SPACES = re.compile(r"[ ]{2,}")
 # Old-style and new-style tone placement ("hoà" / "hòa") are both current; reports mix
 # them, and an exact quote must match what the user sees, so we keep the document's
 # own spelling and only merge the two in the search tokens (see vntext.fold).
-_SENTENCE_END = ("." , "!", "?", "…", ":", ";", "./.", "”", '"', ")")
+_SENTENCE_END = (".", "!", "?", "…", ":", ";", "./.", "”", '"', ")")
+# Page numbers and running footers left between pages: "2", "- 2 -", "Trang 2".
+_PAGE_NUMBER = re.compile(r"^(?:-\s*\d{1,3}\s*-|\d{1,3}|Trang\s+\d{1,3}(?:/\d{1,3})?)$")
 
 
 def clean_text(text: str) -> str:
@@ -49,7 +51,7 @@ def _starts_lower(line: str) -> bool:
     return first.isalpha() and first.islower()
 
 
-def _continues(previous: str, line: str, blank_between: bool) -> bool:
+def _continues(previous: str, last_line: str, line: str, blank_between: bool, wrap_width: int | None) -> bool:
     """Is `line` the rest of the paragraph `previous`, cut by a page break or wrap?"""
     if looks_like_heading(line) or is_bullet(line) or line.startswith("|"):
         return False
@@ -61,24 +63,48 @@ def _continues(previous: str, line: str, blank_between: bool) -> bool:
         return not tail.endswith((".", "!", "?", "…"))
     if tail.endswith(","):
         return True
-    # Hard-wrapped prose (PDF text layers, e-mail) has long lines with no blank line
-    # between them; short lines without punctuation are header or title lines.
-    if not blank_between and len(previous) >= 60 and not tail.endswith(_SENTENCE_END):
-        return not looks_like_heading(previous) or len(previous) > 120
-    return False
+    if tail.endswith(_SENTENCE_END):
+        return False
+    heading_title = looks_like_heading(previous) and len(previous) < 80
+    # "... đứng thứ" / "02 vùng Đông Nam Bộ": a sentence cut just before a figure or a
+    # bracket, which no new paragraph would start with after an unfinished word. A
+    # short heading ("I. Kết quả") is complete without punctuation, a long numbered
+    # paragraph ("(1) Tốc độ ... đứng thứ") is not.
+    if (line[:1].isdigit() or line.startswith("(")) and tail[-1:].isalpha() and not heading_title:
+        return True
+    if looks_like_heading(previous):
+        return False
+    # Hard-wrapped prose (PDF text layers) fills lines to about the same width; a line
+    # well short of it (a title, a header) ends its paragraph.
+    return not blank_between and wrap_width is not None and len(last_line) >= 0.85 * wrap_width
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The line width of hard-wrapped text, or None when paragraphs are single lines."""
+    lengths = [len(x) for x, nxt in zip(lines, lines[1:]) if x and nxt]
+    nonempty = [len(x) for x in lines if x]
+    if not nonempty or len(lengths) < 0.3 * len(nonempty):
+        return None
+    nonempty.sort()
+    width = nonempty[int(0.8 * (len(nonempty) - 1))]
+    return width if width >= 50 else None      # header and signature lines are not prose
 
 
 def to_blocks(text: str) -> list[str]:
     """Cleaned text -> blocks (paragraphs, headings, bullets, table rows), mended."""
+    lines = [x for x in clean_text(text).split("\n") if not _PAGE_NUMBER.match(x)]
+    wrap_width = _wrap_width(lines)
     blocks: list[str] = []
     blank_between = True
-    for line in clean_text(text).split("\n"):
+    last_line = ""
+    for line in lines:
         if not line:
             blank_between = True
             continue
-        if blocks and _continues(blocks[-1], line, blank_between):
+        if blocks and _continues(blocks[-1], last_line, line, blank_between, wrap_width):
             blocks[-1] = f"{blocks[-1]} {line}"
         else:
             blocks.append(line)
         blank_between = False
+        last_line = line
     return blocks

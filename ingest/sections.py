@@ -18,7 +18,7 @@ from ingest.vntext import fold, sentence_spans
 
 PATH_SEPARATOR = " › "
 _CLOSING_START = re.compile(
-    r"^(?:Nơi nhận|Nơi gửi|NƠI NHẬN)\s*:?|^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ|Q)\.\s*[A-ZĐ]"
+    r"^(?:Nơi nhận|Nơi gửi|NƠI NHẬN)\s*:|^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ|Q)\.\s*[A-ZĐ]"
 )
 # Headings of a programme / plan part: what the authority commits to do next.
 _PROGRAMME = re.compile(
@@ -201,7 +201,11 @@ def _paragraph_sections(blocks, offsets, closing_from, owner) -> list[Section]:
     """
     sections: list[Section] = []
     start = 0
-    while start < min(closing_from, 8) and len(blocks[start]) < 200 and start < closing_from - 1:
+    # Header lines (issuer, number, date, kind, title) are short and unpunctuated;
+    # the legal basis ("Căn cứ ...") belongs to them too. The first sentence ends it.
+    while start < min(closing_from - 1, 8) and (
+        blocks[start].startswith("Căn cứ") or (len(blocks[start]) < 200 and not blocks[start].rstrip().endswith((".", "!", "?")))
+    ):
         start += 1
     for n, i in enumerate(range(start, closing_from), start=1):
         heading = _heading_line(blocks[i])

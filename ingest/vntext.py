@@ -86,6 +86,7 @@ def numbers_in(text: str) -> list[str]:
 _ABBREVIATIONS = ("TP.", "Tp.", "TS.", "ThS.", "PGS.", "GS.", "BS.", "KS.", "v.v.", "TM.", "KT.", "TL.")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
 _CLAUSE_END = re.compile(r"(?<=;)\s+")
+_LABEL_ONLY = re.compile(r"^\s*(?:[IVXLC]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|Điều \d+|Chương [IVXLC\d]+)\.$")
 
 
 def sentence_spans(text: str, clauses: bool = False) -> list[tuple[int, int]]:
@@ -98,9 +99,11 @@ def sentence_spans(text: str, clauses: bool = False) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         piece = text[start : match.start()]
-        if match.group(0).strip() == "" or "\n" in match.group(0):
-            if any(piece.rstrip().endswith(a) for a in _ABBREVIATIONS) and "\n" not in match.group(0):
+        if "\n" not in match.group(0):
+            if any(piece.rstrip().endswith(a) for a in _ABBREVIATIONS):
                 continue
+            if _LABEL_ONLY.match(piece):
+                continue      # "1. Về triển khai ...": a heading's label ends no sentence
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text)))

@@ -108,11 +108,6 @@ def test_heading_line_is_never_joined_to_the_next():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG normalize._continues: a heading line longer than 120 characters followed by a "
-    "capitalised line with a single newline is treated as wrapped prose and joined",
-)
 def test_long_heading_line_is_never_joined_to_the_next():
     heading = (
         "5. Về phối hợp công tác với Thường trực HĐND tỉnh, Đoàn Đại biểu Quốc hội tỉnh, "

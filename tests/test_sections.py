@@ -337,51 +337,13 @@ def test_reference_at_start_of_a_page_is_not_a_heading(first, second):
     assert second in section(report, "I.(1)").text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG normalize._continues: after a page break (blank line) a continuation that starts "
-    "with a digit or '(' is never joined, even when the line before ends mid-sentence "
-    "(CONTRACT: such paragraphs are mended); the sentence stays split by '\\n\\n'",
-)
 @pytest.mark.parametrize("first, second", REFERENCE_BREAKS, ids=["dung-thu-02", "02-NQ-HDND", "ti-le"])
 def test_page_break_before_a_reference_is_mended(first, second):
     report = parse_report(_reference_report(first, second))
     assert f"{first} {second}" in section(report, "I.(1)").text
 
 
-def test_numbered_sentence_and_out_of_sequence_number_are_not_headings():
-    text = (
-        "BÁO CÁO\n\n"
-        "I. Kết quả\n\n"
-        "1. Kinh tế\n\n"
-        "Thu ngân sách đạt 12 tỷ đồng. 2. Chi ngân sách đạt 10 tỷ đồng, đúng dự toán.\n\n"
-        "5. Đây là câu đánh số sai thứ tự nằm trong phần kinh tế.\n\n"
-        "2. Xã hội\n\n"
-        "Tỷ lệ hộ nghèo giảm còn 2,1%.\n"
-    )
-    report = parse_report(text)
-    assert ids(report) == ["preamble", "I", "I.1", "I.2"]
-    econ = section(report, "I.1")
-    assert "2. Chi ngân sách đạt 10 tỷ đồng" in econ.text
-    assert "5. Đây là câu đánh số sai thứ tự" in econ.text
-    assert section(report, "I.2").heading == "2. Xã hội"
-
-
-def test_dieu_reference_without_dot_is_not_a_heading():
-    text = (
-        "QUY CHẾ\n\n"
-        "Điều 1. Phạm vi điều chỉnh\n\n"
-        "Quy chế này quy định việc quản lý dữ liệu.\n\n"
-        "Điều 3 của Quy chế này áp dụng cho mọi cơ quan.\n\n"
-        "Điều 2. Đối tượng áp dụng\n\n"
-        "Các sở, ban, ngành.\n"
-    )
-    report = parse_report(text)
-    assert ids(report) == ["preamble", "Điều 1", "Điều 2"]
-    assert "Điều 3 của Quy chế này" in section(report, "Điều 1").text
-
-
-def test_bullets_are_list_items_not_sections():
+def test_bullets_are_list_items_inside_their_section():
     report = parsed(DONG_LAM)
     farm = section(report, "I.1.a)")
     assert "- Hỗ trợ cơ giới hóa cho 46 máy cấy" in farm.text
@@ -449,12 +411,6 @@ def test_vietnamese_letter_order_with_d_stroke():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG headings.parse_label: part letter 'Đ' gets ordinal 5 and 'E' also gets "
-    "ord('E')-ord('A')+1 = 5, so 'E.' after 'Đ.' does not continue the sequence and is "
-    "swallowed into part Đ",
-)
 def test_upper_case_part_e_after_d_stroke():
     parts = ["A", "B", "C", "D", "Đ", "E"]
     text = "BÁO CÁO\n\n" + "".join(f"{p}. Phần {p}\n\nNội dung phần {p}.\n\n" for p in parts)
@@ -580,13 +536,6 @@ def test_single_newline_layout_gives_the_same_ids(path):
     assert ids(parse_report(squeezed)) == ids(parsed(path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG normalize._continues: with single newlines, a heading line longer than 120 "
-    "characters ('5. Về phối hợp công tác với Thường trực HĐND tỉnh, ...' in the Bình Phước "
-    "report, 142 chars) is joined with the paragraph after it, so A.I.5's heading becomes the "
-    "whole paragraph's first sentence",
-)
 def test_single_newline_layout_keeps_headings():
     squeezed = parse_report(re.sub(r"\n\s*\n", "\n", raw(BINH_PHUOC)))
     for sec in parsed(BINH_PHUOC).body:
@@ -664,12 +613,6 @@ def test_report_without_headings_is_indexed_by_paragraphs():
     assert_text_invariants(report, text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sections._paragraph_sections: in a report without headings every block under "
-    "200 characters at the top (up to 8) goes to the preamble, so a short first body paragraph "
-    "(a full sentence, not a header line) is reported as 'preamble' instead of p1",
-)
 def test_report_without_headings_short_first_paragraph_is_p1():
     paragraphs = [
         "Trong năm 2024, thu ngân sách trên địa bàn xã đạt 12,5 tỷ đồng, bằng 104% dự toán huyện giao.",
@@ -732,12 +675,6 @@ def test_windows_line_endings_and_nfd_inline():
         assert unicodedata.is_normalized("NFC", other.text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sections._CLOSING_START: '^Nơi nhận' matches any body line that starts with the "
-    "words 'Nơi nhận' ('Nơi nhận hồ sơ là ...'), so the closing starts there and every later "
-    "body section (here I.2) disappears into 'closing'",
-)
 def test_body_sentence_starting_with_noi_nhan_is_not_the_closing():
     text = (
         "BÁO CÁO\n\nI. Cải cách hành chính\n\n1. Bộ phận một cửa\n\n"

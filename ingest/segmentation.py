@@ -1,0 +1,38 @@
+"""Vietnamese word segmentation and part-of-speech tags (pyvi's CRF models, bundled).
+
+Used where syllables are not enough: telling the nouns of a question (its topic:
+"giá xăng dầu") from its verbs and function words ("chiếm", "đạt", "là").
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ingest.vntext import fold
+
+_NOUN_TAGS = {"N", "Np", "Nc", "Nu", "Ny"}
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    from pyvi import ViPosTagger, ViTokenizer
+
+    return ViTokenizer, ViPosTagger
+
+
+def words(text: str) -> list[str]:
+    """Segmented words, syllables of one word joined by '_' ("kinh_tế")."""
+    tokenizer, _ = _tagger()
+    return tokenizer.tokenize(text).split()
+
+
+@lru_cache(maxsize=4096)
+def noun_syllables(text: str) -> frozenset[str]:
+    """Folded, lower-cased syllables of the nouns in text."""
+    tokenizer, tagger = _tagger()
+    tokens, tags = tagger.postagging(tokenizer.tokenize(text))
+    out = set()
+    for token, tag in zip(tokens, tags):
+        if tag in _NOUN_TAGS:
+            out.update(fold(part).lower() for part in token.split("_"))
+    return frozenset(out)
