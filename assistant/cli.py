@@ -74,8 +74,11 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
         print(answer.model_dump_json())
         return
     print(answer.answer)
+    shown = set()
     for c in answer.citations:
-        print(f"  [{c.section_id}] {c.doc_title} — {c.section_path} (điểm {c.score:.2f})")
+        if (c.doc_id, c.section_id) not in shown:
+            shown.add((c.doc_id, c.section_id))
+            print(f"  [{c.section_id}] {c.doc_title} — {c.section_path} (điểm {c.score:.2f})")
     print()
 
 

@@ -26,6 +26,7 @@ from assistant.models import Answer, Citation
 from ingest.segmentation import noun_syllables
 from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, folded_tokens, numbers_in, sentence_spans, tokens, with_bigrams
 from vectorstore.intent import Intent, read_intent
+from vectorstore.document_index import Snapshot
 from vectorstore.lexical import LexicalIndex
 
 NOT_FOUND = "Xin lỗi, các báo cáo hiện có không chứa thông tin để trả lời câu hỏi này."
@@ -39,14 +40,16 @@ INJECTION = (
 )
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
-# Question words and glue that say nothing about the topic (folded forms).
+# Question words and glue that say nothing about the topic. Accented: folded, "đâu"
+# (where) would swallow "đầu" (đầu tư) and "từ" would swallow "tư".
 _STOP = set(
     """
-    la gi bao nhieu may nao the nhu ra sao co khong duoc da cua va cac nhung cho voi ve trong tai thi o de
-    se hay ban toi vay a nhe cai nay do kia ai khi dau hoi xin vui long hien nay den het theo tu tren duoi
-    lam gi sao biet cho biet muon hoi nhu the nao nguoi mot bao gio luc nam thang ngay
+    là gì bao nhiêu mấy nào thế như ra sao có không được đã của và các những cho với về trong tại thì ở để
+    sẽ hay bạn tôi vậy à nhé cái này đó kia ai khi đâu hỏi xin vui lòng hiện nay đến hết theo từ trên dưới
+    làm biết muốn người một giờ lúc năm tháng ngày nhiêu
     """.split()
 )
+_FORMAT_WORDS = {"phan", "tram", "phan_tram"}   # "bao nhiêu phần trăm" asks a format, not a topic
 _BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
 _DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
 _ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ)\.\s*\S.*$", re.MULTILINE)
@@ -83,6 +86,7 @@ class _Unit:
     start: int            # offsets inside doc.page_content
     end: int
     score: float = 0.0
+    coverage: float = 0.0       # share of the question's weight in this unit's own words
     terms: set[str] = field(default_factory=set)
 
     @property
@@ -123,17 +127,20 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        stats: Callable[[], LexicalIndex],
+        stats: Callable[[], Snapshot],
         sections: Callable[[str, str], str | None],
         policy: AnswerPolicy | None = None,
     ) -> None:
-        self._stats = stats          # idf of the live index; rebuilt when reports change
+        self._stats = stats          # the live index (idf, diacritic model); rebuilt when reports change
         self._sections = sections    # (doc_id, section_id) -> the section's full text
         self.policy = policy or AnswerPolicy()
 
     # ----- weights --------------------------------------------------------------------
-    def _question_terms(self, question: str, stats: LexicalIndex) -> dict[str, float]:
-        toks = [t for t in folded_tokens(question) if t not in _STOP]
+    def _question_terms(self, question: str, stats: LexicalIndex, intent: Intent | None = None) -> dict[str, float]:
+        """Topic words of the question (diacritics restored), weighted by rarity."""
+        toks = [fold(t) for t in tokens(question) if t not in _STOP]
+        if intent is not None and intent.percent:
+            toks = [t for t in toks if t not in _FORMAT_WORDS]
         weights: dict[str, float] = {}
         for term in toks:
             weights[term] = stats.idf(term)
@@ -188,12 +195,16 @@ class ExtractiveAnswerer:
             meta = self._signature_or_date(question, self._named_kind(question, docs), intent)
             if meta:
                 return meta
-        stats = self._stats()
-        weights = self._question_terms(question, stats)
+        snapshot = self._stats()
+        stats = snapshot.lexical
+        # "tinh se lam gi de thu hut dau tu": restored first, so that stop words are
+        # told apart from topic words ("đâu" vs "đầu tư") and nouns can be tagged.
+        restored = snapshot.restorer.restore(question)
+        weights = self._question_terms(restored, stats, intent)
         if not weights or self._unknown_names(question, stats):
             return self._refuse(question, NOT_FOUND)
         unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t)]
-        if unseen and (intent.number or intent.percent) and set(unseen) & noun_syllables(question):
+        if unseen and (intent.number or intent.percent) and set(unseen) & noun_syllables(restored):
             # A figure about a thing no report ever names ("giá xăng") cannot be in them;
             # an unseen verb ("chiếm") is only phrasing.
             return self._refuse(question, NOT_FOUND)
@@ -209,11 +220,14 @@ class ExtractiveAnswerer:
         # counting the asked unit, a document number, a person. Look a little below the
         # best sentence for one that has it; otherwise the reports do not say.
         names = {w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper()}
-        fits = [u for u in units if u.score >= 0.75 * best.score and self._fits(u, intent, names)]
+        # A stand-in for the best sentence must still be about the question, not just
+        # carry a figure: "4G đạt 99,2%" does not answer "giải ngân bao nhiêu %".
+        floor = max(self.policy.min_sentence, 0.7 * best.coverage)
+        fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor and self._fits(u, intent, names)]
         if intent.future:
             # "Tỉnh sẽ làm gì ...": what the plan part commits to, when it speaks to it.
             planned = [u for u in units if u.doc.metadata.get("programme") and u.score >= 0.6 * best.score
-                       and self._fits(u, intent, names)]
+                       and u.coverage >= floor and self._fits(u, intent, names)]
             fits = planned or fits
         if not fits:
             needs_figure = intent.number or intent.percent or intent.rank
@@ -283,13 +297,19 @@ class ExtractiveAnswerer:
                 for s, e in spans:
                     unit = _Unit(doc, s, e)
                     unit.terms = self._terms(unit.text)
-                    score = 0.55 * self._coverage(weights, unit.terms) + 0.3 * chunk_cov + 0.15 * prior
+                    unit.coverage = self._coverage(weights, unit.terms)
+                    score = 0.55 * unit.coverage + 0.3 * chunk_cov + 0.15 * prior
                     if intent.number or intent.percent:
                         score += 0.1 if self._answers_figure(unit, intent) else -0.2
                     if intent.future and doc.metadata.get("programme"):
                         score += 0.08
-                    if intent.years and any(y in doc.metadata["section_path"] + unit.text for y in intent.years):
-                        score += 0.08
+                    if intent.years:
+                        # "năm 2023": a sentence of that year, not next year's target.
+                        context = doc.metadata["section_path"] + " " + unit.text
+                        if any(y in context for y in intent.years):
+                            score += 0.08
+                        elif re.search(r"\b(?:19|20)\d\d\b", context):
+                            score -= 0.08
                     if intent.why and "nguyên nhân" in (doc.metadata["section_path"] + unit.text).lower():
                         score += 0.1
                     if re.fullmatch(r"[\W\d]*", unit.text):
@@ -315,10 +335,15 @@ class ExtractiveAnswerer:
         if intent.units:
             # "bao nhiêu hộ nghèo" is not answered by "tỷ lệ hộ nghèo 2,86%": a figure
             # (not a year or a date) must count the asked unit ("57 trường", "45 ha").
-            return any(
-                _is_count(w) and any(u in folded[i + 1 : i + 4] for u in intent.units)
-                for i, w in enumerate(words)
-            )
+            for i, w in enumerate(words):
+                if not _is_count(w):
+                    continue
+                for k in range(i + 1, min(i + 4, len(folded))):
+                    # The narrowing word may stand elsewhere in the sentence: "Trong 22
+                    # chỉ tiêu chủ yếu ..., đã có 4 chỉ tiêu đạt" answers "chỉ tiêu chủ yếu".
+                    if folded[k] in intent.units and (not intent.unit_qualifier or intent.unit_qualifier in folded):
+                        return True
+            return False
         return True
 
     def _choose(self, units: list[_Unit], intent: Intent) -> list[_Unit]:
@@ -369,26 +394,43 @@ class ExtractiveAnswerer:
         following = text[line_end + 1 :].lstrip("\n").split("\n", 1)[0] if line_end >= 0 else ""
         return line.rstrip().endswith(":") and bool(_BULLET_LINE.match(following))
 
-    @staticmethod
-    def _with_table_headers(chosen: list[_Unit]) -> list[_Unit]:
-        """A table row means little without its header ("| Chỉ tiêu | 2025 | 2026 |")."""
+    def _with_table_headers(self, chosen: list[_Unit]) -> list[_Unit]:
+        """A table row means little without its header ("| Chỉ tiêu | 2025 | 2026 |").
+        The header may sit in an earlier chunk, so it is looked up in the section."""
         out: list[_Unit] = []
         for unit in chosen:
             if unit.text.startswith("|"):
-                text = unit.doc.page_content
-                start = unit.start
-                while start > 0:
-                    prev = text.rfind("\n", 0, start - 1) + 1
-                    if not text[prev:start].lstrip().startswith("|"):
-                        break
-                    start = prev
-                if start < unit.start:
-                    header_end = text.find("\n", start)
-                    header = _Unit(unit.doc, start, header_end if header_end > 0 else unit.start, score=unit.score)
-                    if all(h.text != header.text for h in out):
+                section = self._section_doc(unit.doc, unit.doc.metadata["section_id"])
+                text = section.page_content if section else ""
+                row = text.find(unit.text)
+                if section is not None and row > 0:
+                    section.metadata["section_path"] = unit.doc.metadata["section_path"]
+                    header = self._table_header(section, row)
+                    if header and header.start < row and all(h.text != header.text for h in out):
+                        header.score = unit.score
                         out.append(header)
             out.append(unit)
         return out
+
+    @staticmethod
+    def _table_header(section: Document, row: int) -> _Unit | None:
+        """The first row of the table that contains offset `row` (rows may be
+        separated by blank lines once normalised)."""
+        text = section.page_content
+        header_start = None
+        pos = row
+        while pos > 0:
+            line_start = text.rfind("\n", 0, pos - 1) + 1
+            line = text[line_start : pos - 1] if pos - 1 > line_start else text[line_start:pos]
+            if line.strip().startswith("|"):
+                header_start = line_start
+            elif line.strip():
+                break
+            pos = line_start
+        if header_start is None:
+            return None
+        end = text.find("\n", header_start)
+        return _Unit(section, header_start, end if end > 0 else len(text))
 
     def _compose(self, question: str, chosen: list[_Unit]) -> Answer:
         citations = [

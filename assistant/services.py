@@ -43,7 +43,7 @@ class AssistantService:
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)
-        extractive = ExtractiveAnswerer(lambda: self.index.snapshot().lexical, self._section_text, policy)
+        extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy)
         self.answerer: Answerer = self._make_answerer(extractive)
         self.chain = build_chain(self.retriever, self.answerer)
 

@@ -14,6 +14,9 @@ from ingest.sections import ParsedReport, parse_report
 from ingest.vntext import slugify
 
 DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+# Bump when parsing or chunking changes what is stored for the same text, so that
+# re-ingesting an unchanged file after an upgrade re-indexes it instead of "unchanged".
+INDEX_FORMAT = "2"
 
 
 @dataclass
@@ -48,7 +51,8 @@ def prepare_report(
     if title:
         metadata.title = title.strip()
     # Hash the normalised text: the same report in NFD, UTF-16 or with CRLF is the same report.
-    content_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+    recipe = f"{INDEX_FORMAT}|{max_chunk_chars}|{overlap}|"
+    content_hash = hashlib.sha256((recipe + parsed.text).encode("utf-8")).hexdigest()
     if doc_id is None:
         stem = Path(loaded.source).stem if loaded.source not in ("stdin", "paste") else ""
         doc_id = slugify(stem) or slugify(metadata.title) or f"doc-{content_hash[:12]}"

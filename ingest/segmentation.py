@@ -27,12 +27,18 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def noun_syllables(text: str) -> frozenset[str]:
-    """Folded, lower-cased syllables of the nouns in text."""
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, POS tag) pairs, e.g. ("hộ", "N"), ("nghèo", "A")."""
     tokenizer, tagger = _tagger()
     tokens, tags = tagger.postagging(tokenizer.tokenize(text))
+    return tuple(zip(tokens, (str(t) for t in tags)))
+
+
+@lru_cache(maxsize=4096)
+def noun_syllables(text: str) -> frozenset[str]:
+    """Folded, lower-cased syllables of the nouns in text."""
     out = set()
-    for token, tag in zip(tokens, tags):
+    for token, tag in tagged(text):
         if tag in _NOUN_TAGS:
             out.update(fold(part).lower() for part in token.split("_"))
     return frozenset(out)

@@ -22,11 +22,12 @@ _WORD = re.compile(r"[^\W\d_]+")
 # common question and function words (standard spelling) seed the model so that
 # "bao nhieu" becomes "bao nhiêu", not the "bảo ... nhiều" a report would suggest.
 _QUESTION_WORDS = (
-    "bao nhiêu là gì làm gì những gì như thế nào ra sao ở đâu khi nào bao giờ lúc nào mấy ai "
-    "có không được chưa sẽ đã đang để cho của với về nửa năm nay tới sắp tới thì sao còn "
-    "tại sao vì sao thế nào gì nào đâu"
+    "bao nhiêu. là bao nhiêu. là gì. làm gì. làm gì để. để làm gì. sẽ làm gì. đã làm gì. cần làm gì. "
+    "những gì. như thế nào. ra sao. thì sao. ở đâu. khi nào. bao giờ. lúc nào. vì sao. tại sao. mấy. ai. "
+    "có không. được không. chưa. sẽ. đã. đang. để. cho. của. với. về. nửa năm. năm nay. năm tới. sắp tới. "
+    "còn. thế nào. gì. nào. đâu. cam kết. kế hoạch. nhiệm vụ. mục tiêu. chỉ tiêu. phương hướng"
 )
-_SEED_COUNT = 5
+_SEED_COUNT = 10
 
 
 class DiacriticRestorer:
@@ -35,10 +36,11 @@ class DiacriticRestorer:
         self._pairs: Counter[tuple[str, str]] = Counter()
         self._pair_weight = pair_weight
         for text in [_QUESTION_WORDS] * _SEED_COUNT + list(texts):
-            words = [w.lower() for w in _WORD.findall(text)]
-            for word in words:
-                self._forms[fold(word)][word] += 1
-            self._pairs.update(zip(words, words[1:]))
+            for phrase in text.split("."):      # seed phrases do not pair across "."
+                words = [w.lower() for w in _WORD.findall(phrase)]
+                for word in words:
+                    self._forms[fold(word)][word] += 1
+                self._pairs.update(zip(words, words[1:]))
 
     def restore(self, question: str) -> str:
         """The question with diacritics restored; unchanged if it already has some."""

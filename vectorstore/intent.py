@@ -60,6 +60,7 @@ class Intent:
     level: str = ""               # "tinh" / "huyen": whose figures the question asks for
     years: tuple[str, ...] = ()   # years the question names ("năm 2024")
     units: tuple[str, ...] = ()   # folded syllables a figure in the answer must count
+    unit_qualifier: str = ""      # "hộ nghèo": the word that must follow the unit
     rank: bool = False            # "thứ mấy", "hạng mấy": the answer needs "thứ N"
 
 
@@ -80,6 +81,20 @@ def _level(question: str) -> str:
             continue   # "tính", "tình", "tinh thần" are not the province
         levels.add(key)
     return levels.pop() if len(levels) == 1 else ""
+
+
+def _unit_qualifier(question: str) -> str:
+    """'bao nhiêu hộ nghèo': an adjective right after the counted noun narrows it, so
+    '126 hộ' (households resettled) does not answer it. Needs diacritics to tag."""
+    if not has_diacritics(question):
+        return ""
+    from ingest.segmentation import tagged
+
+    pairs = tagged(question)
+    for i, (word, _) in enumerate(pairs[:-2]):
+        if fold(word).lower() in ("bao_nhieu", "may") and pairs[i + 1][1].startswith("N") and pairs[i + 2][1] == "A":
+            return fold(pairs[i + 2][0].split("_")[0]).lower()
+    return ""
 
 
 def _units(folded: str) -> tuple[str, ...]:
@@ -115,5 +130,6 @@ def read_intent(question: str) -> Intent:
         level=_level(question),
         years=tuple(re.findall(r"\b(?:19|20)\d\d\b", question)),
         units=_units(folded) if number else (),
+        unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
     )
