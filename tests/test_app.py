@@ -1,0 +1,85 @@
+"""The served app, as `make run` starts it: a real server process on loopback, seeded
+with the sample report, asked through Gradio's own client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("app")),
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--seed", str(SAMPLE)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_page_is_vietnamese(server):
+    with urllib.request.urlopen(server, timeout=10) as response:
+        html = response.read().decode("utf-8")
+    assert "Trợ lý báo cáo" in html
+
+
+def test_chat_answers_with_citation_and_evidence(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    history, evidence, cleared = client.predict(
+        "Tỷ lệ trường đạt chuẩn quốc gia đến hết tháng 5 là bao nhiêu?", [], [], api_name="/respond",
+    )
+    assert cleared == ""
+    reply = history[-1]
+    assert reply["role"] == "assistant"
+    text = str(reply["content"])
+    assert "50,51%" in text and "[A.I.4.(5)]" in text
+    assert "<mark>" in evidence and "50,51%" in evidence
+    assert "Bình Phước" in evidence or "Báo cáo" in evidence
+
+
+def test_chat_refuses_out_of_scope(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    history, evidence, _ = client.predict("Giá vé máy bay đi Đà Lạt là bao nhiêu?", [], [], api_name="/respond")
+    assert "không chứa thông tin" in str(history[-1]["content"])
+    assert "<mark>" not in evidence
