@@ -24,8 +24,9 @@ from langchain_core.documents import Document
 
 from assistant.models import Answer, Citation
 from ingest.segmentation import noun_syllables
-from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, folded_tokens, numbers_in, sentence_spans, tokens, with_bigrams
+from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, numbers_in, sentence_spans, tokens
 from vectorstore.intent import Intent, read_intent
+from vectorstore.coverage import coverage, question_weights, terms_of
 from vectorstore.document_index import Snapshot
 from vectorstore.lexical import LexicalIndex
 
@@ -40,16 +41,6 @@ INJECTION = (
 )
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
-# Question words and glue that say nothing about the topic. Accented: folded, "đâu"
-# (where) would swallow "đầu" (đầu tư) and "từ" would swallow "tư".
-_STOP = set(
-    """
-    là gì bao nhiêu mấy nào thế như ra sao có không được đã của và các những cho với về trong tại thì ở để
-    sẽ hay bạn tôi vậy à nhé cái này đó kia ai khi đâu hỏi xin vui lòng hiện nay đến hết theo từ trên dưới
-    làm biết muốn người một giờ lúc năm tháng ngày nhiêu
-    """.split()
-)
-_FORMAT_WORDS = {"phan", "tram", "phan_tram"}   # "bao nhiêu phần trăm" asks a format, not a topic
 _BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
 _DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
 _ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ)\.\s*\S.*$", re.MULTILINE)
@@ -99,6 +90,7 @@ class AnswerPolicy:
     min_coverage: float = 0.35         # share of the question's weight the best chunk must hold
     min_sentence: float = 0.25         # share the chosen sentence itself must hold
     max_quotes: int = 3
+    max_unseen: float = 0.2            # share of the question's weight in nouns no report uses
     second_quote_ratio: float = 0.85   # a further quote must score this close to the best
     candidates: int = 6                # retrieved chunks the answer may quote from
     long_sentence: int = 350           # longer sentences are answered clause by clause
@@ -136,29 +128,12 @@ class ExtractiveAnswerer:
         self.policy = policy or AnswerPolicy()
 
     # ----- weights --------------------------------------------------------------------
-    def _question_terms(self, question: str, stats: LexicalIndex, intent: Intent | None = None) -> dict[str, float]:
-        """Topic words of the question (diacritics restored), weighted by rarity."""
-        toks = [fold(t) for t in tokens(question) if t not in _STOP]
-        if intent is not None and intent.percent:
-            toks = [t for t in toks if t not in _FORMAT_WORDS]
-        weights: dict[str, float] = {}
-        for term in toks:
-            weights[term] = stats.idf(term)
-        # A pair of question words that never occurs together in the reports is an
-        # artefact of phrasing, not missing evidence: only known pairs add weight.
-        for a, b in zip(toks, toks[1:]):
-            if stats.df.get(f"{a}_{b}", 0):
-                weights[f"{a}_{b}"] = 0.5 * stats.idf(f"{a}_{b}")
-        return weights
-
     @staticmethod
-    def _coverage(weights: dict[str, float], terms: set[str]) -> float:
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+    def _question_terms(question: str, stats: LexicalIndex, intent: Intent | None = None) -> dict[str, float]:
+        return question_weights(question, stats, drop_format=bool(intent and intent.percent))
 
-    @staticmethod
-    def _terms(text: str) -> set[str]:
-        return set(with_bigrams(folded_tokens(text)))
+    _coverage = staticmethod(coverage)
+    _terms = staticmethod(terms_of)
 
     def _unknown_names(self, question: str, stats: LexicalIndex) -> list[str]:
         """Place or body names in the question (runs of capitalised syllables) that no
@@ -203,25 +178,31 @@ class ExtractiveAnswerer:
         weights = self._question_terms(restored, stats, intent)
         if not weights or self._unknown_names(question, stats):
             return self._refuse(question, NOT_FOUND)
-        unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t)]
-        if unseen and (intent.number or intent.percent) and set(unseen) & noun_syllables(restored):
-            # A figure about a thing no report ever names ("giá xăng") cannot be in them;
-            # an unseen verb ("chiếm") is only phrasing.
+        nouns = noun_syllables(restored)
+        unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t) and t in nouns]
+        unseen_share = sum(weights[t] for t in unseen) / sum(weights.values())
+        if unseen and ((intent.number or intent.percent) or unseen_share >= self.policy.max_unseen):
+            # A thing no report ever names ("giá xăng", "mưa") cannot be answered from
+            # them: not as a figure at all, nor when it carries much of the question.
+            # Unseen verbs ("chiếm") are only phrasing and do not count.
             return self._refuse(question, NOT_FOUND)
 
-        units = self._score_units(docs[: self.policy.candidates], weights, intent)
+        # Sentences from a report of another level (a district's figures for a question
+        # about the province) or from a plan for a question about results are not
+        # candidates at all.
+        units = [u for u in self._score_units(docs[: self.policy.candidates], weights, intent) if self._admissible(u, intent)]
         if not units:
             return self._refuse(question, NOT_FOUND)
         best = units[0]
         chunk_cov = self._coverage(weights, self._terms(best.doc.metadata["section_path"] + "\n" + best.doc.page_content))
-        if chunk_cov < self.policy.min_coverage or self._coverage(weights, best.terms) < self.policy.min_sentence:
+        if chunk_cov < self.policy.min_coverage or best.coverage < self.policy.min_sentence:
             return self._refuse(question, NOT_FOUND)
         # The kind of answer the question needs must be in the sentence we quote: a figure
         # counting the asked unit, a document number, a person. Look a little below the
-        # best sentence for one that has it; otherwise the reports do not say.
+        # best sentence for one that has it; otherwise the reports do not say. A stand-in
+        # must still be about the question, not just carry a figure: "4G đạt 99,2%" does
+        # not answer "giải ngân bao nhiêu %".
         names = {w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper()}
-        # A stand-in for the best sentence must still be about the question, not just
-        # carry a figure: "4G đạt 99,2%" does not answer "giải ngân bao nhiêu %".
         floor = max(self.policy.min_sentence, 0.7 * best.coverage)
         fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor and self._fits(u, intent, names)]
         if intent.future:
@@ -240,12 +221,16 @@ class ExtractiveAnswerer:
     def _refuse(self, question: str, message: str) -> Answer:
         return Answer(question=question, answer=message, found=False, mode=self.mode)
 
-    def _fits(self, unit: _Unit, intent: Intent, question_names: set[str] = frozenset()) -> bool:
+    @staticmethod
+    def _admissible(unit: _Unit, intent: Intent) -> bool:
         level = unit.doc.metadata.get("doc_level")
         if intent.level and level and level != intent.level:
             return False      # the question is about a province, this report a district
         if intent.past and unit.doc.metadata.get("programme"):
             return False      # "đã chi bao nhiêu" is not answered by next year's target
+        return True
+
+    def _fits(self, unit: _Unit, intent: Intent, question_names: set[str] = frozenset()) -> bool:
         if (intent.number or intent.percent or intent.rank) and not self._answers_figure(unit, intent):
             return False
         if intent.code and not _DOC_CODE.search(unit.text):

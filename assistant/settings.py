@@ -26,6 +26,8 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = 20
     programme_boost: float = 0.5
     doc_prior: float = 0.0
+    rerank_weight: float = 0.5
+    rerank_depth: int = 24
     restore_diacritics: bool = True
     bigrams: bool = True
 

@@ -29,7 +29,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.pipeline import PreparedReport
-from ingest.vntext import tokens
+from ingest.vntext import sentence_spans, tokens
+from vectorstore.coverage import terms_of
 from vectorstore.diacritics import DiacriticRestorer
 from vectorstore.lexical import LexicalIndex
 
@@ -141,6 +142,18 @@ class Snapshot:
     doc_ids: list[str]            # one entry per report, in doc_lexical's order
     doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
     doc_level: dict[str, str]     # "tinh" / "huyen": the administrative level a report speaks for
+
+    _terms: dict[int, tuple[set[str], list[set[str]]]] = field(default_factory=dict)
+
+    def passage_terms(self, pos: int) -> tuple[set[str], list[set[str]]]:
+        """(terms of heading path + chunk, terms of each sentence), computed once."""
+        cached = self._terms.get(pos)
+        if cached is None:
+            chunk = self.chunks[pos]
+            sentences = [terms_of(chunk.text[s:e]) for s, e in sentence_spans(chunk.text)]
+            cached = (terms_of(chunk.search_text()), sentences or [set()])
+            self._terms[pos] = cached
+        return cached
 
     def mask(self, doc_ids: list[str] | None) -> np.ndarray | None:
         if not doc_ids:

@@ -99,7 +99,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         self._passage_prefix = "passage: " if e5 else ""
         self._batch_size = batch_size
         self._cache = _QueryCache()
-        self.dimension = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = get_dim()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vectors = self._model.encode(

@@ -17,6 +17,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from vectorstore.coverage import coverage, question_weights
 from vectorstore.document_index import DocumentIndex, Snapshot, StoredChunk
 from vectorstore.intent import read_intent
 
@@ -60,6 +61,8 @@ class HybridRetriever(BaseRetriever):
     programme_boost: float = 0.5
     restore_diacritics: bool = True
     doc_prior: float = 0.0
+    rerank_weight: float = 0.5
+    rerank_depth: int = 24
     doc_ids: list[str] | None = None
 
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[ScoredChunk]:
@@ -101,7 +104,25 @@ class HybridRetriever(BaseRetriever):
             for pos in fused:
                 if snapshot.chunks[pos].programme:
                     fused[pos] *= 1.0 + self.programme_boost
+        if self.rerank_weight:
+            fused = self._rerank(snapshot, query, intent, fused)
         return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k)
+
+    def _rerank(self, snapshot: Snapshot, query: str, intent, fused: dict[int, float]) -> dict[int, float]:
+        """Re-order the fused head by how much of the question each passage covers,
+        its best sentence above all: RRF knows ranks, not whether the words asked
+        about stand together in one sentence."""
+        head = sorted(fused.items(), key=lambda kv: -kv[1])[: self.rerank_depth]
+        if not head:
+            return fused
+        weights = question_weights(query, snapshot.lexical, drop_format=intent.percent)
+        best = head[0][1]
+        out = {}
+        for pos, score in head:
+            chunk_terms, sentence_terms = snapshot.passage_terms(pos)
+            best_sentence = max(coverage(weights, t) for t in sentence_terms)
+            out[pos] = score / best + self.rerank_weight * (0.6 * best_sentence + 0.4 * coverage(weights, chunk_terms))
+        return out
 
     @staticmethod
     def _top(snapshot: Snapshot, fused, dense_scores, lexical_scores, k: int) -> list[ScoredChunk]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.vntext import canonical_syllable, fold, has_diacritics, tokens
+from ingest.vntext import canonical_syllable, fold, has_diacritics
 
 _NUMBER = re.compile(r"\b(?:bao nhieu|so luong|bao lau|thu may|hang may|may (?:phan tram|chi tieu|nhom|du an|truong|ty|lan|nam|thang|ngay|ky|dot|xa|huyen))\b|\bmay\b\s*\??$")
 _NUMBER_ACCENTED = re.compile(r"\bmấy\b|bao nhiêu|số lượng|tỷ lệ|tỉ lệ", re.IGNORECASE)

@@ -1,0 +1,48 @@
+"""How much of a question a passage covers: the shared signal of the reranker and the
+answerer.
+
+A question's topic words (stop words and question words removed, diacritics restored
+first so "đâu" and "đầu" stay apart) are weighted by their rarity (idf) in the indexed
+reports; a passage covers the share of that weight whose words (or word pairs) it
+contains. Rare words decide: "GRDP" matters, "tỉnh" hardly.
+"""
+
+from __future__ import annotations
+
+from ingest.vntext import fold, folded_tokens, tokens, with_bigrams
+from vectorstore.lexical import LexicalIndex
+
+# Question words and glue that say nothing about the topic, accented: folded, "đâu"
+# (where) would swallow "đầu" (đầu tư) and "từ" would swallow "tư".
+STOP = set(
+    """
+    là gì bao nhiêu mấy nào thế như ra sao có không được đã của và các những cho với về trong tại thì ở để
+    sẽ hay bạn tôi vậy à nhé cái này đó kia ai khi đâu hỏi xin vui lòng hiện nay đến hết theo từ trên dưới
+    làm biết muốn người một giờ lúc năm tháng ngày nhiêu
+    """.split()
+)
+FORMAT_WORDS = {"phan", "tram", "phan_tram"}   # "bao nhiêu phần trăm" asks a format, not a topic
+
+
+def question_weights(question: str, stats: LexicalIndex, drop_format: bool = False) -> dict[str, float]:
+    """Topic terms of a (diacritic-restored) question -> idf weight."""
+    toks = [fold(t) for t in tokens(question) if t not in STOP]
+    if drop_format:
+        toks = [t for t in toks if t not in FORMAT_WORDS]
+    weights: dict[str, float] = {term: stats.idf(term) for term in toks}
+    # A pair of question words that never occurs together in the reports is an
+    # artefact of phrasing, not missing evidence: only known pairs add weight.
+    for a, b in zip(toks, toks[1:]):
+        if stats.df.get(f"{a}_{b}", 0):
+            weights[f"{a}_{b}"] = 0.5 * stats.idf(f"{a}_{b}")
+    return weights
+
+
+def coverage(weights: dict[str, float], terms: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+
+def terms_of(text: str) -> set[str]:
+    """Folded syllables and adjacent pairs of a passage."""
+    return set(with_bigrams(folded_tokens(text)))
