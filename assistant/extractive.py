@@ -24,10 +24,11 @@ from langchain_core.documents import Document
 
 from assistant.models import Answer, Citation
 from ingest.segmentation import noun_syllables
-from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, numbers_in, sentence_spans, tokens
-from vectorstore.intent import Intent, read_intent
-from vectorstore.coverage import coverage, question_weights, terms_of
+from ingest.vntext import fold, has_diacritics, numbers_in, sentence_spans, tokens
+from vectorstore.answer_type import answers_figure, satisfies
+from vectorstore.coverage import FRAMING, STOP, coverage, question_weights, terms_of
 from vectorstore.document_index import Snapshot
+from vectorstore.intent import Intent, kind_named, read_intent
 from vectorstore.lexical import LexicalIndex
 
 NOT_FOUND = "Xin lỗi, các báo cáo hiện có không chứa thông tin để trả lời câu hỏi này."
@@ -42,35 +43,8 @@ INJECTION = (
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
 _BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
-_DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
 _ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ)\.\s*\S.*$", re.MULTILINE)
 _DATE_LINE = re.compile(r"^[^\n]{0,60}ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}[^\n]*$", re.MULTILINE | re.IGNORECASE)
-_PERSON_MARK = re.compile(r"\b(?:đồng chí|ông|bà)\s+\S", re.IGNORECASE)
-# Capitalised runs that start like this are bodies, places or documents, not people.
-_NOT_PERSON = {
-    "sở", "ban", "bộ", "ủy", "uỷ", "ubnd", "hđnd", "tỉnh", "huyện", "thị", "thành", "xã", "phường", "chương",
-    "nghị", "quyết", "kế", "cao", "trung", "đoàn", "hội", "văn", "tòa", "viện", "quỹ", "trường", "bệnh",
-    "đại", "cổng", "kho", "công", "chính", "quốc", "nhà", "khu", "cụm", "trạm", "mặt", "tổ", "cục", "chi",
-}
-
-
-def _names_person(text: str, exclude: set[str] = frozenset()) -> bool:
-    """A who-question needs a person in the answer: "đồng chí Bí thư", a personal name
-    (a capitalised run that is not a body or place the question itself names)."""
-    if _PERSON_MARK.search(text):
-        return True
-    for segment in re.split(r"[^\w\s]+", text):
-        run: list[str] = []
-        for word in segment.split() + [""]:
-            if word[:1].isupper() and not word.isupper():
-                run.append(word)
-                continue
-            if len(run) >= 2 and run[0].lower() not in _NOT_PERSON and not {w.lower() for w in run} <= exclude:
-                return True
-            run = []
-    return False
-
-
 @dataclass
 class _Unit:
     doc: Document
@@ -96,24 +70,6 @@ class AnswerPolicy:
     long_sentence: int = 350           # longer sentences are answered clause by clause
 
 
-_COUNT_WORDS = {"một", "hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi"}
-
-
-def _is_count(token: str) -> bool:
-    """A figure that can count things: not a year (2024) nor a date (14/6/2024).
-    Of the number words only the unambiguous cardinals count ("năm" is also "year",
-    "tỷ" a multiplier that follows a figure)."""
-    if token in _COUNT_WORDS:
-        return True
-    if not NUMBER_RE.fullmatch(token) or "/" in token:
-        return False
-    return not re.fullmatch(r"(?:19|20)\d\d", token)
-
-
-def _has_figure(text: str) -> bool:
-    return bool(numbers_in(text)) or any(t in NUMBER_WORDS for t in tokens(text))
-
-
 class ExtractiveAnswerer:
     mode = "extractive"
 
@@ -129,8 +85,9 @@ class ExtractiveAnswerer:
 
     # ----- weights --------------------------------------------------------------------
     @staticmethod
-    def _question_terms(question: str, stats: LexicalIndex, intent: Intent | None = None) -> dict[str, float]:
-        return question_weights(question, stats, drop_format=bool(intent and intent.percent))
+    def _question_terms(question: str, snapshot: Snapshot, intent: Intent | None = None) -> dict[str, float]:
+        return question_weights(question, snapshot.lexical, drop_format=bool(intent and intent.percent),
+                                identity=snapshot.identity)
 
     _coverage = staticmethod(coverage)
     _terms = staticmethod(terms_of)
@@ -175,11 +132,17 @@ class ExtractiveAnswerer:
         # "tinh se lam gi de thu hut dau tu": restored first, so that stop words are
         # told apart from topic words ("đâu" vs "đầu tư") and nouns can be tagged.
         restored = snapshot.restorer.restore(question)
-        weights = self._question_terms(restored, stats, intent)
+        weights = self._question_terms(restored, snapshot, intent)
         if not weights or self._unknown_names(question, stats):
             return self._refuse(question, NOT_FOUND)
         nouns = noun_syllables(restored)
-        unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t) and t in nouns]
+        if has_diacritics(question):
+            # As typed: folded, "dê" (goat) would pass for "để" and "đề".
+            unseen = sorted({fold(t) for t in tokens(FRAMING.sub(" ", question))
+                             if t.isalpha() and t not in STOP and not stats.df_exact.get(t) and fold(t) in nouns})
+        else:
+            unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t) and t in nouns]
+        unseen = [t for t in unseen if t in weights]
         unseen_share = sum(weights[t] for t in unseen) / sum(weights.values())
         if unseen and ((intent.number or intent.percent) or unseen_share >= self.policy.max_unseen):
             # A thing no report ever names ("giá xăng", "mưa") cannot be answered from
@@ -202,7 +165,7 @@ class ExtractiveAnswerer:
         # best sentence for one that has it; otherwise the reports do not say. A stand-in
         # must still be about the question, not just carry a figure: "4G đạt 99,2%" does
         # not answer "giải ngân bao nhiêu %".
-        names = {w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper()}
+        names = frozenset(w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper())
         floor = max(self.policy.min_sentence, 0.7 * best.coverage)
         fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor and self._fits(u, intent, names)]
         if intent.future:
@@ -230,14 +193,9 @@ class ExtractiveAnswerer:
             return False      # "đã chi bao nhiêu" is not answered by next year's target
         return True
 
-    def _fits(self, unit: _Unit, intent: Intent, question_names: set[str] = frozenset()) -> bool:
-        if (intent.number or intent.percent or intent.rank) and not self._answers_figure(unit, intent):
-            return False
-        if intent.code and not _DOC_CODE.search(unit.text):
-            return False
-        if intent.who and not _names_person(unit.text, exclude=question_names):
-            return False
-        return True
+    @staticmethod
+    def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset()) -> bool:
+        return satisfies(unit.text, intent, question_names)
 
     def _section_doc(self, like: Document, section_id: str) -> Document | None:
         text = self._sections(like.metadata["doc_id"], section_id)
@@ -249,12 +207,7 @@ class ExtractiveAnswerer:
     def _named_kind(question: str, docs: list[Document]) -> Document:
         """'Ai ký báo cáo này' with a plan and two reports indexed: the best-ranked
         document whose kind (its title's first two words) the question names."""
-        folded = fold(question).lower()
-        for doc in docs:
-            kind = " ".join(fold(doc.metadata.get("doc_title", "")).lower().split()[:2])
-            if kind and kind in folded:
-                return doc
-        return docs[0]
+        return next((d for d in docs if kind_named(question, d.metadata.get("doc_title", ""))), docs[0])
 
     def _signature_or_date(self, question: str, top: Document, intent: Intent) -> Answer | None:
         section_id, pattern = ("closing", _ON_BEHALF) if intent.signer else ("preamble", _DATE_LINE)
@@ -285,7 +238,7 @@ class ExtractiveAnswerer:
                     unit.coverage = self._coverage(weights, unit.terms)
                     score = 0.55 * unit.coverage + 0.3 * chunk_cov + 0.15 * prior
                     if intent.number or intent.percent:
-                        score += 0.1 if self._answers_figure(unit, intent) else -0.2
+                        score += 0.1 if answers_figure(unit.text, intent) else -0.2
                     if intent.future and doc.metadata.get("programme"):
                         score += 0.08
                     if intent.years:
@@ -303,33 +256,6 @@ class ExtractiveAnswerer:
                     units.append(unit)
         units.sort(key=lambda u: -u.score)
         return units
-
-    @staticmethod
-    def _answers_figure(unit: _Unit, intent: Intent) -> bool:
-        """Can this sentence answer a "how many / what rate / which rank" question?"""
-        if intent.percent:
-            return "%" in unit.text or "phần trăm" in unit.text.lower()
-        # A figure other than the section's own label ("(5)", "3.") must be present.
-        body = re.sub(r"^\s*(?:\(\d+\)|\d+(?:\.\d+)*[.)])\s*", "", unit.text)
-        if not _has_figure(body):
-            return False
-        words = tokens(body)                      # lower-cased, punctuation dropped
-        folded = [fold(w) for w in words]
-        if intent.rank:
-            return any(f == "thu" and i + 1 < len(words) and _has_figure(words[i + 1]) for i, f in enumerate(folded))
-        if intent.units:
-            # "bao nhiêu hộ nghèo" is not answered by "tỷ lệ hộ nghèo 2,86%": a figure
-            # (not a year or a date) must count the asked unit ("57 trường", "45 ha").
-            for i, w in enumerate(words):
-                if not _is_count(w):
-                    continue
-                for k in range(i + 1, min(i + 4, len(folded))):
-                    # The narrowing word may stand elsewhere in the sentence: "Trong 22
-                    # chỉ tiêu chủ yếu ..., đã có 4 chỉ tiêu đạt" answers "chỉ tiêu chủ yếu".
-                    if folded[k] in intent.units and (not intent.unit_qualifier or intent.unit_qualifier in folded):
-                        return True
-            return False
-        return True
 
     def _choose(self, units: list[_Unit], intent: Intent) -> list[_Unit]:
         best = units[0]

@@ -39,7 +39,9 @@ class AssistantService:
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=r.k, fetch_k=r.fetch_k, rrf_k=r.rrf_k,
             mode=r.mode, programme_boost=r.programme_boost, doc_prior=r.doc_prior,
+            dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
             restore_diacritics=r.restore_diacritics, rerank_weight=r.rerank_weight, rerank_depth=r.rerank_depth,
+            adaptive=r.adaptive, answer_type_bonus=r.answer_type_bonus,
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)

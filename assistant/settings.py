@@ -24,10 +24,14 @@ class RetrievalSettings(BaseModel):
     k: int = 8
     fetch_k: int = 40
     rrf_k: int = 20
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
     programme_boost: float = 0.5
     doc_prior: float = 0.0
     rerank_weight: float = 0.5
     rerank_depth: int = 24
+    adaptive: float = 4.0
+    answer_type_bonus: float = 0.15
     restore_diacritics: bool = True
     bigrams: bool = True
 

@@ -36,15 +36,27 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text
 
 
+# New-style tone placement ("hoà", "thuỷ") -> old style ("hòa", "thủy"), both current.
+_TONE_MOVES = {
+    f"{v}{t}": f"{m}{v2}"
+    for v, marks, v2 in (("o", "àáảãạ", "a"), ("o", "èéẻẽẹ", "e"), ("u", "ỳýỷỹỵ", "y"))
+    for t, m in zip(marks, ({"a": "òóỏõọ", "e": "òóỏõọ", "y": "ùúủũụ"}[v2]))
+}
+
+
 @lru_cache(maxsize=65536)
 def canonical_syllable(token: str) -> str:
     """Merge spelling variants that Vietnamese writers use interchangeably.
 
     'tỷ'/'tỉ', 'lý'/'lí', 'kỹ'/'kĩ': a final y or i after a bare consonant is the same
     sound and both spellings are official; without this, 'tỷ lệ' misses 'tỉ lệ'.
+    'hoà'/'hòa', 'thuỷ'/'thủy': the tone mark sits on either vowel of a final pair.
     """
     if len(token) >= 2 and token[-1] in "yýỳỷỹỵ" and _CONSONANT_CLUSTER.match(token[:-1]):
         return token[:-1] + token[-1].translate(_Y_TO_I)
+    tail = token[-2:]
+    if tail in _TONE_MOVES and not token[:-2].endswith("q"):
+        return token[:-2] + _TONE_MOVES[tail]
     return token
 
 
@@ -57,8 +69,29 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+# Abbreviations of Vietnamese administration, written both ways in the same report
+# ("HĐND tỉnh" / "Hội đồng nhân dân tỉnh"). Search terms carry both forms.
+ABBREVIATIONS = {
+    "ubnd": "ủy ban nhân dân", "hđnd": "hội đồng nhân dân", "mttq": "mặt trận tổ quốc",
+    "ubmttq": "ủy ban mặt trận tổ quốc", "ubmttqvn": "ủy ban mặt trận tổ quốc việt nam",
+    "đbqh": "đại biểu quốc hội", "tthc": "thủ tục hành chính", "kt-xh": "kinh tế - xã hội",
+    "ktxh": "kinh tế xã hội", "ngtm": "nông thôn mới", "ntm": "nông thôn mới", "cđs": "chuyển đổi số",
+    "ct": "chủ tịch", "pct": "phó chủ tịch", "tp": "thành phố", "tx": "thị xã", "bhyt": "bảo hiểm y tế",
+    "bhxh": "bảo hiểm xã hội", "grdp": "tổng sản phẩm trên địa bàn",
+}
+
+
+def search_tokens(text: str) -> list[str]:
+    """tokens() plus the long form of each abbreviation, for matching only."""
+    out = tokens(text)
+    extra = [ABBREVIATIONS[t] for t in out if t in ABBREVIATIONS]
+    for long_form in extra:
+        out.extend(tokens(long_form))
+    return out
+
+
 def folded_tokens(text: str) -> list[str]:
-    return [fold(t) for t in tokens(text)]
+    return [fold(t) for t in search_tokens(text)]
 
 
 def with_bigrams(toks: list[str]) -> list[str]:

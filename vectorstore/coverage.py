@@ -9,7 +9,9 @@ contains. Rare words decide: "GRDP" matters, "tỉnh" hardly.
 
 from __future__ import annotations
 
-from ingest.vntext import fold, folded_tokens, tokens, with_bigrams
+import re
+
+from ingest.vntext import fold, folded_tokens, search_tokens, with_bigrams
 from vectorstore.lexical import LexicalIndex
 
 # Question words and glue that say nothing about the topic, accented: folded, "đâu"
@@ -22,19 +24,35 @@ STOP = set(
     """.split()
 )
 FORMAT_WORDS = {"phan", "tram", "phan_tram"}   # "bao nhiêu phần trăm" asks a format, not a topic
+# Phrases that frame a question ("cam kết của tỉnh về y tế") without being its topic:
+# reports state commitments without the word.
+FRAMING = re.compile(r"\b(?:cam kết|cho (?:tôi )?biết|xin hỏi|làm ơn|vui lòng)\b", re.IGNORECASE)
 
 
-def question_weights(question: str, stats: LexicalIndex, drop_format: bool = False) -> dict[str, float]:
-    """Topic terms of a (diacritic-restored) question -> idf weight."""
-    toks = [fold(t) for t in tokens(question) if t not in STOP]
+IDENTITY_WEIGHT = 0.2
+
+
+def question_weights(
+    question: str, stats: LexicalIndex, drop_format: bool = False, identity: frozenset[str] = frozenset()
+) -> dict[str, float]:
+    """Topic terms of a (diacritic-restored) question -> idf weight.
+
+    `identity` holds the words that name the reports themselves (their place, issuer,
+    kind: "UBND tỉnh Bình Phước"): a question uses them to say which report it means,
+    not what passage it wants, so they count for little.
+    """
+    toks = [fold(t) for t in search_tokens(FRAMING.sub(" ", question)) if t not in STOP]
     if drop_format:
         toks = [t for t in toks if t not in FORMAT_WORDS]
-    weights: dict[str, float] = {term: stats.idf(term) for term in toks}
+    weights: dict[str, float] = {
+        term: stats.idf(term) * (IDENTITY_WEIGHT if term in identity else 1.0) for term in toks
+    }
     # A pair of question words that never occurs together in the reports is an
     # artefact of phrasing, not missing evidence: only known pairs add weight.
     for a, b in zip(toks, toks[1:]):
         if stats.df.get(f"{a}_{b}", 0):
-            weights[f"{a}_{b}"] = 0.5 * stats.idf(f"{a}_{b}")
+            factor = IDENTITY_WEIGHT if a in identity and b in identity else 1.0
+            weights[f"{a}_{b}"] = 0.5 * stats.idf(f"{a}_{b}") * factor
     return weights
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.pipeline import PreparedReport
-from ingest.vntext import sentence_spans, tokens
+from ingest.vntext import fold, sentence_spans, tokens
 from vectorstore.coverage import terms_of
 from vectorstore.diacritics import DiacriticRestorer
 from vectorstore.lexical import LexicalIndex
@@ -142,16 +142,23 @@ class Snapshot:
     doc_ids: list[str]            # one entry per report, in doc_lexical's order
     doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
     doc_level: dict[str, str]     # "tinh" / "huyen": the administrative level a report speaks for
+    identity: frozenset[str]      # folded words naming the reports (place, issuer): weak evidence
 
-    _terms: dict[int, tuple[set[str], list[set[str]]]] = field(default_factory=dict)
+    _terms: dict[int, tuple[set[str], list[tuple[str, set[str]]]]] = field(default_factory=dict)
 
-    def passage_terms(self, pos: int) -> tuple[set[str], list[set[str]]]:
-        """(terms of heading path + chunk, terms of each sentence), computed once."""
+    def passage_terms(self, pos: int) -> tuple[set[str], list[tuple[str, set[str]]]]:
+        """(terms of heading path + chunk, [(sentence, its terms)]), computed once."""
         cached = self._terms.get(pos)
         if cached is None:
             chunk = self.chunks[pos]
-            sentences = [terms_of(chunk.text[s:e]) for s, e in sentence_spans(chunk.text)]
-            cached = (terms_of(chunk.search_text()), sentences or [set()])
+            spans = sentence_spans(chunk.text)
+            header = next((chunk.text[s:e] for s, e in spans if chunk.text[s:e].startswith("|")), "")
+            # A table row is read with its header ("| Chỉ tiêu | Năm 2026 |").
+            sentences = [
+                (chunk.text[s:e], terms_of(chunk.text[s:e] + (" " + header if chunk.text[s:e].startswith("|") else "")))
+                for s, e in spans
+            ]
+            cached = (terms_of(chunk.search_text()), sentences or [("", set())])
             self._terms[pos] = cached
         return cached
 
@@ -339,6 +346,10 @@ class DocumentIndex:
                 doc_ids=doc_ids,
                 doc_lexical=LexicalIndex(["\n".join(profiles[d]) for d in doc_ids], bigrams=self._bigrams),
                 doc_level={d: administrative_level("\n".join(profiles[d])) for d in doc_ids},
+                identity=frozenset(
+                    fold(t) for r in records.values()
+                    for t in tokens(" ".join([r.meta.get("place", ""), r.meta.get("issuer", ""), "ủy ban nhân dân tỉnh huyện"]))
+                ),
             )
             return self._snapshot
 

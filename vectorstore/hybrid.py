@@ -17,9 +17,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from vectorstore.answer_type import satisfies
 from vectorstore.coverage import coverage, question_weights
 from vectorstore.document_index import DocumentIndex, Snapshot, StoredChunk
-from vectorstore.intent import read_intent
+from vectorstore.intent import kind_named, read_intent
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -63,6 +64,8 @@ class HybridRetriever(BaseRetriever):
     doc_prior: float = 0.0
     rerank_weight: float = 0.5
     rerank_depth: int = 24
+    answer_type_bonus: float = 0.15
+    adaptive: float = 4.0      # 0 = fixed weights; >0 = lean on dense when words match poorly
     doc_ids: list[str] | None = None
 
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[ScoredChunk]:
@@ -76,52 +79,92 @@ class HybridRetriever(BaseRetriever):
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
-        if self.mode in ("hybrid", "lexical"):
-            for rank, hit in enumerate(snapshot.lexical.search(query, self.fetch_k, snapshot.mask(doc_ids))):
-                lexical_scores[hit.index] = hit.score
-                fused[hit.index] = fused.get(hit.index, 0.0) + self.lexical_weight / (self.rrf_k + rank + 1)
+        weights = question_weights(query, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
+        lexical_hits = snapshot.lexical.search(query, self.fetch_k, snapshot.mask(doc_ids)) if self.mode != "dense" else []
+        # How well do the words match at all? A paraphrase ("bà con nhà nông", "mùa
+        # màng") shares few words with any passage: then the dense side leads, and the
+        # word-coverage reranker steps back.
+        confidence = max((coverage(weights, snapshot.passage_terms(h.index)[0]) for h in lexical_hits[:5]), default=0.0)
+        dense_weight = self.dense_weight * (1.0 + self.adaptive * (1.0 - confidence))
+        for rank, hit in enumerate(lexical_hits):
+            lexical_scores[hit.index] = hit.score
+            fused[hit.index] = fused.get(hit.index, 0.0) + self.lexical_weight / (self.rrf_k + rank + 1)
         if self.mode in ("hybrid", "dense"):
             vector = self.embeddings.embed_query(query)
             for rank, (pos, sim) in enumerate(self.index.dense_search(vector, self.fetch_k, snapshot, doc_ids)):
                 dense_scores[pos] = sim
-                fused[pos] = fused.get(pos, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
+                fused[pos] = fused.get(pos, 0.0) + dense_weight / (self.rrf_k + rank + 1)
+        if self.rerank_weight:
+            fused = self._rerank(snapshot, weights, fused, self.rerank_weight * (confidence if self.adaptive else 1.0), intent)
+        # Preferences that no amount of word overlap should undo come last, as factors.
+        factors = self._preferences(snapshot, query, intent, doc_ids)
+        for pos in fused:
+            fused[pos] *= factors(snapshot.chunks[pos])
+        if intent.signer or intent.issued:
+            self._route_to_metadata(snapshot, query, "closing" if intent.signer else "preamble", fused, doc_ids)
+        return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k)
+
+    def _preferences(self, snapshot: Snapshot, query: str, intent, doc_ids):
+        doc_weight: dict[str, float] = {}
         if self.doc_prior and len(snapshot.doc_ids) > 1 and not doc_ids:
-            # Questions rarely name their report, but their words lean towards one
-            # ("huyện" vs "tỉnh", its topics): a mild preference for that report's chunks.
+            # Questions rarely name their report, but their words lean towards one.
             doc_scores = snapshot.doc_lexical.scores(query)
             top = float(doc_scores.max()) if len(doc_scores) else 0.0
             if top > 0:
-                weight = dict(zip(snapshot.doc_ids, doc_scores / top))
-                for pos in fused:
-                    fused[pos] *= 1.0 + self.doc_prior * weight[snapshot.chunks[pos].doc_id]
-        if intent.level:
-            # "tỉnh đã giải ngân bao nhiêu" is not answered by a district's report.
-            for pos in fused:
-                level = snapshot.doc_level.get(snapshot.chunks[pos].doc_id, "")
-                if level and level != intent.level:
-                    fused[pos] *= 0.5
-        if self.programme_boost and intent.future:
-            for pos in fused:
-                if snapshot.chunks[pos].programme:
-                    fused[pos] *= 1.0 + self.programme_boost
-        if self.rerank_weight:
-            fused = self._rerank(snapshot, query, intent, fused)
-        return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k)
+                doc_weight = dict(zip(snapshot.doc_ids, doc_scores / top))
 
-    def _rerank(self, snapshot: Snapshot, query: str, intent, fused: dict[int, float]) -> dict[int, float]:
+        def factor(chunk: StoredChunk) -> float:
+            value = 1.0 + self.doc_prior * doc_weight.get(chunk.doc_id, 0.0)
+            level = snapshot.doc_level.get(chunk.doc_id, "")
+            if intent.level and level and level != intent.level:
+                value *= 0.5      # "tỉnh đã giải ngân bao nhiêu" is not a district's figure
+            if self.programme_boost and intent.future and chunk.programme:
+                value *= 1.0 + self.programme_boost
+            if chunk.section_id == "closing" and not intent.signer:
+                value *= 0.3      # the recipients list matches many words, answers nothing
+            return value
+
+        return factor
+
+    @staticmethod
+    def _route_to_metadata(snapshot: Snapshot, query: str, section_id: str, fused: dict[int, float],
+                           doc_ids: list[str] | None) -> None:
+        """Who signed / when issued: the signature block or the date line answers, though
+        it shares no words with the question. Reports in rank order, those whose kind
+        the question names ("báo cáo", "kế hoạch") first."""
+        ranked_docs: list[str] = []
+        for pos, _ in sorted(fused.items(), key=lambda kv: -kv[1]):
+            doc = snapshot.chunks[pos].doc_id
+            if doc not in ranked_docs:
+                ranked_docs.append(doc)
+        ranked_docs += [d for d in snapshot.doc_ids if d not in ranked_docs and (not doc_ids or d in doc_ids)]
+        ranked_docs.sort(key=lambda d: not kind_named(query, snapshot.records[d].title))
+        top = max(fused.values(), default=1.0)
+        for rank, doc in enumerate(ranked_docs):
+            for pos, chunk in enumerate(snapshot.chunks):
+                if chunk.doc_id == doc and chunk.section_id == section_id:
+                    fused[pos] = top * (2.0 - 0.01 * rank)
+
+    def _rerank(self, snapshot: Snapshot, weights: dict[str, float], fused: dict[int, float], strength: float,
+                intent) -> dict[int, float]:
         """Re-order the fused head by how much of the question each passage covers,
         its best sentence above all: RRF knows ranks, not whether the words asked
         about stand together in one sentence."""
         head = sorted(fused.items(), key=lambda kv: -kv[1])[: self.rerank_depth]
         if not head:
             return fused
-        weights = question_weights(query, snapshot.lexical, drop_format=intent.percent)
         best = head[0][1]
+        typed = intent.number or intent.percent or intent.rank or intent.code or intent.who
         out = {}
         for pos, score in head:
-            chunk_terms, sentence_terms = snapshot.passage_terms(pos)
-            best_sentence = max(coverage(weights, t) for t in sentence_terms)
-            out[pos] = score / best + self.rerank_weight * (0.6 * best_sentence + 0.4 * coverage(weights, chunk_terms))
+            chunk_terms, sentences = snapshot.passage_terms(pos)
+            covered = [(coverage(weights, terms), text) for text, terms in sentences]
+            best_sentence = max(c for c, _ in covered)
+            out[pos] = score / best + strength * (0.6 * best_sentence + 0.4 * coverage(weights, chunk_terms))
+            # "Bao nhiêu hồ sơ": a passage with a sentence that states such a figure
+            # (and is about the question) can answer; one without cannot.
+            if typed and any(c >= 0.5 * best_sentence and satisfies(text, intent) for c, text in covered):
+                out[pos] += self.answer_type_bonus
         return out
 
     @staticmethod

@@ -133,3 +133,10 @@ def read_intent(question: str) -> Intent:
         unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
     )
+
+
+def kind_named(question: str, title: str) -> bool:
+    """Does the question name this document's kind ("báo cáo", "kế hoạch": its title's
+    first two words)? "Ai ký báo cáo này" with a plan and a report indexed."""
+    kind = " ".join(fold(title).lower().split()[:2])
+    return bool(kind) and kind in fold(question).lower()

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from ingest.vntext import fold, has_diacritics, tokens, with_bigrams
+from ingest.vntext import fold, has_diacritics, search_tokens, with_bigrams
 
 
 def index_terms(text: str, bigrams: bool = True) -> tuple[list[str], list[str]]:
     """(folded terms, exact terms) of a text."""
-    exact = tokens(text)
+    exact = search_tokens(text)
     folded = [fold(t) for t in exact]
     if bigrams:
         return with_bigrams(folded), with_bigrams(exact)
@@ -46,10 +46,13 @@ class LexicalIndex:
         # Document frequencies of folded terms: the answerer weighs question words by
         # how rare they are in what is indexed, and treats unseen words as off-topic.
         self.df: Counter[str] = Counter()
+        self.df_exact: Counter[str] = Counter()     # as written: "dê" is not "để"
         if texts:
             folded, exact = zip(*(index_terms(t, bigrams) for t in texts))
             for terms in folded:
                 self.df.update(set(terms))
+            for terms in exact:
+                self.df_exact.update(set(terms))
             # bm25s wants at least one token per document
             self._folded.index([list(f) or ["∅"] for f in folded], show_progress=False)
             self._exact.index([list(e) or ["∅"] for e in exact], show_progress=False)
