@@ -23,7 +23,7 @@ from vectorstore.hybrid import HybridRetriever
 class Answerer(Protocol):
     mode: str
 
-    def answer(self, question: str, docs: list[Document]) -> Answer: ...
+    def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer: ...
 
 
 def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
@@ -34,7 +34,7 @@ def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
 
     def answer(inputs: dict) -> Answer:
         started = time.perf_counter()
-        result = answerer.answer(inputs["input"], inputs["context"]["docs"])
+        result = answerer.answer(inputs["input"], inputs["context"]["docs"], inputs.get("focus", ""))
         answer_ms = (time.perf_counter() - started) * 1000
         retrieve_ms = inputs["context"]["ms"]
         result.timings_ms = {

@@ -115,7 +115,7 @@ class ExtractiveAnswerer:
         return unknown
 
     # ----- answering --------------------------------------------------------------------
-    def answer(self, question: str, docs: list[Document]) -> Answer:
+    def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer:
         intent = read_intent(question)
         if intent.injection:
             return self._refuse(question, INJECTION)
@@ -154,6 +154,10 @@ class ExtractiveAnswerer:
         # about the province) or from a plan for a question about results are not
         # candidates at all.
         units = [u for u in self._score_units(docs[: self.policy.candidates], weights, intent) if self._admissible(u, intent)]
+        if focus:
+            # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
+            focus_weights = self._question_terms(snapshot.restorer.restore(focus), snapshot, intent)
+            units = [u for u in units if self._coverage(focus_weights, u.terms) >= 0.5]
         if not units:
             return self._refuse(question, NOT_FOUND)
         best = units[0]

@@ -95,7 +95,9 @@ class AssistantService:
             validate_doc_id(doc_id)
         if not self.index.snapshot().chunks:
             return Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
-        standalone = standalone_question(question, history or [])
-        result: Answer = self.chain.invoke({"input": standalone, "doc_ids": doc_ids or None})
+        rewritten = standalone_question(question, history or [])
+        result: Answer = self.chain.invoke(
+            {"input": rewritten.question, "focus": rewritten.focus, "doc_ids": doc_ids or None}
+        )
         result.question = question
         return result
