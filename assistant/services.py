@@ -15,6 +15,8 @@ from langchain_core.embeddings import Embeddings
 from assistant.chain import Answerer, build_chain
 from assistant.extractive import EMPTY_INDEX, AnswerPolicy, ExtractiveAnswerer
 from assistant.followup import standalone_question
+from assistant.generative import LLMAnswerer
+from assistant.llm import make_chat_model
 from assistant.models import Answer, Turn
 from assistant.settings import Settings
 from ingest.loaders import InputError, LoadedText, load_path, load_text
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class AssistantService:
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None) -> None:
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None, chat_model=None) -> None:
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings.embeddings)
         self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url)
@@ -46,16 +48,14 @@ class AssistantService:
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)
         extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy)
-        self.answerer: Answerer = self._make_answerer(extractive)
+        self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
 
-    def _make_answerer(self, extractive: ExtractiveAnswerer) -> Answerer:
-        if self.settings.llm != "none":
-            raise InputError(
-                f"ASSISTANT_LLM={self.settings.llm} chưa được hỗ trợ trong phiên bản này; dùng ASSISTANT_LLM=none / "
-                "LLM modes are not available in this version"
-            )
-        return extractive
+    def _make_answerer(self, extractive: ExtractiveAnswerer, chat_model=None) -> Answerer:
+        chat_model = chat_model or make_chat_model(self.settings)
+        if chat_model is None:
+            return extractive
+        return LLMAnswerer(chat_model, extractive)
 
     def _section_text(self, doc_id: str, section_id: str) -> str | None:
         section = self.index.section(doc_id, section_id)

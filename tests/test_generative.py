@@ -1,0 +1,100 @@
+"""Generative mode with a fake chat model: the grounding guard decides what users see."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from tests.conftest import SAMPLE
+
+
+class RecordingFake(GenericFakeChatModel):
+    """A fake chat model that remembers the prompts it was given."""
+
+    prompts: list = []
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.prompts.append(messages)
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+@pytest.fixture
+def llm_service(make_service, tmp_path, embeddings):
+    from assistant.services import AssistantService
+    from assistant.settings import Settings
+
+    def make(*replies: str):
+        model = RecordingFake(messages=iter([AIMessage(content=r) for r in replies]))
+        model.prompts = []
+        service = AssistantService(Settings(data_dir=tmp_path / "llm"), embeddings=embeddings, chat_model=model)
+        if not service.documents():
+            service.ingest_path(SAMPLE)
+        return service, model
+
+    return make
+
+
+QUESTION = "Tốc độ tăng trưởng GRDP 6 tháng đầu năm 2024 của tỉnh là bao nhiêu?"
+
+
+def test_grounded_generated_answer_is_returned_with_quotes(llm_service):
+    service, model = llm_service(
+        "GRDP 6 tháng đầu năm của tỉnh ước tăng 7,76% so với cùng kỳ, đứng thứ 18 cả nước [A.I.4.(1)]."
+    )
+    answer = service.ask(QUESTION)
+    assert answer.mode == "llm" and answer.found
+    assert answer.answer.startswith("GRDP 6 tháng đầu năm")
+    [citation] = answer.citations
+    assert citation.section_id == "A.I.4.(1)"
+    section = service.index.section(citation.doc_id, "A.I.4.(1)")
+    assert citation.quote in section.text and "7,76%" in citation.quote
+    prompt = model.prompts[0]
+    assert "[A.I.4.(1)]" in prompt[1].content and "CÂU HỎI" in prompt[1].content
+
+
+def test_invented_figure_falls_back_to_extractive(llm_service):
+    service, _ = llm_service("GRDP tăng 8,5% [A.I.4.(1)].")
+    answer = service.ask(QUESTION)
+    assert answer.mode == "extractive-fallback"
+    assert "8,5" not in answer.answer and "7,76%" in answer.answer
+
+
+def test_citing_a_section_that_was_not_a_source_falls_back(llm_service):
+    service, _ = llm_service("GRDP ước tăng 7,76% [B.9].")
+    assert service.ask(QUESTION).mode == "extractive-fallback"
+
+
+def test_answer_without_citation_falls_back(llm_service):
+    service, _ = llm_service("GRDP ước tăng 7,76%.")
+    assert service.ask(QUESTION).mode == "extractive-fallback"
+
+
+def test_out_of_scope_never_reaches_the_model(llm_service):
+    service, model = llm_service()        # no replies: calling the model would fail
+    answer = service.ask("Giá xăng dầu tại Bình Phước tháng 6/2024 là bao nhiêu?")
+    assert not answer.found and answer.citations == []
+    assert model.prompts == []
+
+
+def test_streaming_yields_tokens_then_the_checked_answer(llm_service):
+    service, _ = llm_service("GRDP ước tăng 7,76% so với cùng kỳ [A.I.4.(1)].")
+    docs = [hit.to_document() for hit in service.retriever.search(QUESTION)]
+    items = list(service.answerer.stream(QUESTION, docs))
+    tokens, final = items[:-1], items[-1]
+    assert tokens and all(isinstance(t, str) for t in tokens)
+    assert "".join(tokens).startswith("GRDP")
+    assert final.mode == "llm" and final.citations[0].section_id == "A.I.4.(1)"
+
+
+def test_llamacpp_without_the_extra_is_a_clear_error(tmp_path, embeddings):
+    import importlib.util
+
+    from assistant.services import AssistantService
+    from assistant.settings import Settings
+    from ingest.loaders import InputError
+
+    if importlib.util.find_spec("llama_cpp") is not None:
+        pytest.skip("llama-cpp-python is installed here (make run-llm)")
+    with pytest.raises(InputError, match="llama-cpp-python"):
+        AssistantService(Settings(data_dir=tmp_path / "x", llm="llamacpp"), embeddings=embeddings)
