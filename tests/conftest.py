@@ -16,6 +16,16 @@ SAMPLES = ROOT / "samples"
 SAMPLE = SAMPLES / "bao-cao-binh-phuoc-6-thang-2024.txt"
 DONG_LAM = SAMPLES / "bao-cao-huyen-dong-lam-2023.txt"
 HOA_SON = SAMPLES / "ke-hoach-chuyen-doi-so-tinh-hoa-son-2025.txt"
+ALL_SAMPLES = [SAMPLE, DONG_LAM, HOA_SON]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, for servers the tests start."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ with the sample report, asked through Gradio's own client."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,18 +11,12 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import ROOT, SAMPLE, free_port
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("app")),
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     log = tmp_path_factory.mktemp("log") / "server.log"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,22 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DONG_LAM
+from tests.conftest import DONG_LAM, free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     if not CHROMA.exists() and not shutil.which("chroma"):
         pytest.fail("the chroma CLI should be installed with chromadb")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
          "--host", "127.0.0.1", "--port", str(port)],

@@ -16,13 +16,9 @@ from ingest.metadata import extract_metadata
 from ingest.pipeline import prepare_report, validate_doc_id
 from ingest.sections import PATH_SEPARATOR, ParsedReport, parse_report
 from ingest.vntext import sentence_spans
+from tests.conftest import ALL_SAMPLES, DONG_LAM, HOA_SON
+from tests.conftest import SAMPLE as BINH_PHUOC
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-BINH_PHUOC = SAMPLES / "bao-cao-binh-phuoc-6-thang-2024.txt"
-DONG_LAM = SAMPLES / "bao-cao-huyen-dong-lam-2023.txt"
-HOA_SON = SAMPLES / "ke-hoach-chuyen-doi-so-tinh-hoa-son-2025.txt"
-ALL_SAMPLES = [BINH_PHUOC, DONG_LAM, HOA_SON]
 MAX_CHARS = [900, 400, 150]
 
 

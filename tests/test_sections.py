@@ -18,13 +18,8 @@ import pytest
 
 from ingest.normalize import clean_text
 from ingest.sections import ParsedReport, parse_report
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-BINH_PHUOC = SAMPLES / "bao-cao-binh-phuoc-6-thang-2024.txt"
-DONG_LAM = SAMPLES / "bao-cao-huyen-dong-lam-2023.txt"
-HOA_SON = SAMPLES / "ke-hoach-chuyen-doi-so-tinh-hoa-son-2025.txt"
-ALL_SAMPLES = [BINH_PHUOC, DONG_LAM, HOA_SON]
+from tests.conftest import ALL_SAMPLES, DONG_LAM, HOA_SON, ROOT
+from tests.conftest import SAMPLE as BINH_PHUOC
 
 
 @lru_cache(maxsize=None)
