@@ -163,3 +163,22 @@ def test_bad_input_leaves_index_intact(store, tmp_path):
     assert_user_error(run(["ingest", str(tmp_path / "binary.txt")], data))
     docs = json.loads(run(["docs", "--json"], data).stdout)
     assert [(d["doc_id"], d["chunks"]) for d in docs] == [(first["doc_id"], first["chunks"])]
+
+
+def test_ingest_and_ask_work_with_no_network_at_all(tmp_path):
+    """Inside a network namespace with no interface up: nothing may phone home."""
+    import shutil
+
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("cannot create a network namespace here (needs unshare and root)")
+    data = tmp_path / "offline"
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
+    ingest = subprocess.run([unshare, "-n", sys.executable, "-m", "assistant", "ingest", str(DONG_LAM), "--json"],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert ingest.returncode == 0, ingest.stderr
+    ask = subprocess.run([unshare, "-n", sys.executable, "-m", "assistant", "ask", "--json",
+                          "Thu ngân sách nhà nước trên địa bàn huyện năm 2023 ước được bao nhiêu tỷ đồng?"],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert ask.returncode == 0, ask.stderr
+    assert "412,6" in json.loads(ask.stdout)["answer"]
