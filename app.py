@@ -89,17 +89,28 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         return [(f"{r.title} ({r.doc_id})", r.doc_id) for r in service.documents()]
 
     def respond(message: str, history: list[dict], doc_ids: list[str] | None):
+        """A generator: in generative mode the reply grows token by token, then the
+        checked answer (or its extractive fallback) replaces it."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
-            return history, gr.update(), ""
+            yield history, gr.update(), ""
+            return
+        turns = history_turns(history)
+        history += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         try:
-            answer = service.ask(message, doc_ids or None, history_turns(history))
-            reply, evidence = answer.answer, evidence_html(service, answer)
+            partial = ""
+            for item in service.ask_stream(message, doc_ids or None, turns):
+                if isinstance(item, Answer):
+                    history[-1] = {"role": "assistant", "content": item.answer}
+                    yield history, evidence_html(service, item), ""
+                else:
+                    partial += item
+                    history[-1] = {"role": "assistant", "content": partial}
+                    yield history, gr.update(), ""
         except InputError as exc:
-            reply, evidence = f"Lỗi: {exc}", ""
-        history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
-        return history, evidence, ""
+            history[-1] = {"role": "assistant", "content": f"Lỗi: {exc}"}
+            yield history, "", ""
 
     with gr.Blocks(title="Trợ lý báo cáo") as demo:
         gr.Markdown("## Trợ lý hỏi đáp báo cáo\nCâu trả lời trích nguyên văn từ báo cáo, kèm mục [A.I.4.(1)] để đối chiếu.")

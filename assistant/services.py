@@ -8,6 +8,8 @@ embeddings or Chroma client through the constructor.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -85,7 +87,7 @@ class AssistantService:
         return self.index.delete(validate_doc_id(doc_id))
 
     # ----- questions --------------------------------------------------------------------
-    def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None) -> Answer:
+    def _checked(self, question: str, doc_ids: list[str] | None) -> str:
         question = (question or "").strip()
         if not question:
             raise InputError("Câu hỏi trống / empty question")
@@ -93,6 +95,10 @@ class AssistantService:
             raise InputError("Câu hỏi quá dài (tối đa 2000 ký tự) / question too long")
         for doc_id in doc_ids or []:
             validate_doc_id(doc_id)
+        return question
+
+    def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None) -> Answer:
+        question = self._checked(question, doc_ids)
         if not self.index.snapshot().chunks:
             return Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
         rewritten = standalone_question(question, history or [])
@@ -101,3 +107,28 @@ class AssistantService:
         )
         result.question = question
         return result
+
+    def ask_stream(self, question: str, doc_ids: list[str] | None = None,
+                   history: list[Turn] | None = None) -> Iterator[str | Answer]:
+        """Tokens as a chat model writes them (generative mode), then the checked Answer.
+        In extractive mode the Answer comes at once."""
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:
+            yield self.ask(question, doc_ids, history)
+            return
+        question = self._checked(question, doc_ids)
+        if not self.index.snapshot().chunks:
+            yield Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
+            return
+        rewritten = standalone_question(question, history or [])
+        started = time.perf_counter()
+        docs = [hit.to_document() for hit in self.retriever.search(rewritten.question, doc_ids or None)]
+        retrieved = time.perf_counter()
+        for item in stream(rewritten.question, docs, rewritten.focus):
+            if isinstance(item, Answer):
+                done = time.perf_counter()
+                item.question = question
+                item.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
+                                   "answer": round((done - retrieved) * 1000, 1),
+                                   "total": round((done - started) * 1000, 1)}
+            yield item

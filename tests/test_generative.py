@@ -98,3 +98,14 @@ def test_llamacpp_without_the_extra_is_a_clear_error(tmp_path, embeddings):
         pytest.skip("llama-cpp-python is installed here (make run-llm)")
     with pytest.raises(InputError, match="llama-cpp-python"):
         AssistantService(Settings(data_dir=tmp_path / "x", llm="llamacpp"), embeddings=embeddings)
+
+
+def test_service_stream_ends_with_timed_answer(llm_service):
+    from assistant.models import Answer
+
+    service, _ = llm_service("GRDP ước tăng 7,76% [A.I.4.(1)].")
+    items = list(service.ask_stream(QUESTION))
+    assert isinstance(items[-1], Answer) and items[-1].mode == "llm"
+    assert all(isinstance(t, str) for t in items[:-1]) and len(items) > 2
+    assert set(items[-1].timings_ms) == {"retrieve", "answer", "total"}
+    assert items[-1].question == QUESTION
