@@ -1,4 +1,5 @@
-"""The Gradio front end. It only wires: every decision lives in AssistantService.
+"""The Gradio front end and the REST API on one server. It only wires: every decision
+lives in AssistantService (and the API's routes in assistant/api.py).
 
 Tab "Hỏi đáp": chat with cited answers and an evidence panel (quote highlighted in its
 section, score, low-relevance warning), a report filter and example questions.
@@ -17,6 +18,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import gradio as gr  # noqa: E402
 
+from assistant.api import build_api  # noqa: E402
 from assistant.models import Answer, Turn  # noqa: E402
 from assistant.services import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -142,6 +144,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, seeds: 
             if Path(seed).is_file():
                 result = service.ingest_path(seed)
                 log.info("seeded %s (%s)", result.record.doc_id, result.status)
-    build_ui(service).queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, show_error=True, share=False,
-    )
+    import uvicorn
+
+    app = gr.mount_gradio_app(build_api(service), build_ui(service).queue(default_concurrency_limit=4), path="/")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

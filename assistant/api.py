@@ -1,0 +1,127 @@
+"""REST API on the same server as the app (FastAPI; OpenAPI at /openapi.json, docs at /docs).
+
+    POST   /api/ask              {"question", "doc_ids"?, "history"?}  -> the contract's answer JSON
+    GET    /api/docs             -> indexed reports
+    POST   /api/docs             staff: JSON {"text", "title"?, "doc_id"?} or multipart file
+    DELETE /api/docs/{doc_id}    staff
+
+Staff calls need the token of ASSISTANT_STAFF_TOKEN in `X-Staff-Token` (or a Bearer
+header). With the variable unset, nothing can change the index through the API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import defaultdict, deque
+
+from fastapi import APIRouter, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from assistant.models import Answer, Turn
+from assistant.services import AssistantService
+from ingest.loaders import InputError, load_bytes, load_text
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., max_length=2000)
+    doc_ids: list[str] | None = None
+    history: list[Turn] = Field(default_factory=list, max_length=20)
+
+
+class TextReport(BaseModel):
+    text: str
+    title: str | None = None
+    doc_id: str | None = None
+
+
+class RateLimiter:
+    """At most `limit` questions per `window` seconds per client (sliding window)."""
+
+    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[client]
+            while hits and now - hits[0] > self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            return True
+
+
+def staff_token_ok(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison; never logged."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> FastAPI:
+    api = FastAPI(title="Trợ lý hỏi đáp báo cáo", version="0.1.0")
+    router = APIRouter(prefix="/api")
+    limiter = limiter or RateLimiter()
+    token = service.settings.staff_token.get_secret_value() if service.settings.staff_token else None
+
+    def require_staff(x_staff_token: str | None, authorization: str | None) -> None:
+        if token is None:
+            raise HTTPException(403, "Chức năng nhập báo cáo đang tắt (ASSISTANT_STAFF_TOKEN chưa đặt)")
+        given = x_staff_token or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+        if not staff_token_ok(token, given):
+            raise HTTPException(401, "Mã nhân viên không đúng")
+
+    @router.post("/ask", response_model=Answer)
+    def ask(body: AskRequest, request: Request) -> Answer:
+        client = request.client.host if request.client else "unknown"
+        if not limiter.allow(client):
+            raise HTTPException(429, "Quá nhiều câu hỏi, vui lòng thử lại sau ít phút")
+        try:
+            return service.ask(body.question, body.doc_ids, body.history)
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    @router.get("/docs")
+    def docs() -> list[dict]:
+        return [r.public() for r in service.documents()]
+
+    @router.post("/docs", status_code=201)
+    async def add_doc(
+        request: Request,
+        file: UploadFile | None = File(None),
+        title: str | None = Form(None),
+        x_staff_token: str | None = Header(None),
+        authorization: str | None = Header(None),
+    ) -> dict:
+        require_staff(x_staff_token, authorization)
+        try:
+            if file is not None:
+                data = await file.read(service.settings.max_upload_bytes + 1)
+                loaded = load_bytes(data, file.filename or "upload.txt", service.settings.max_upload_bytes)
+                doc_id = None
+            else:
+                body = TextReport.model_validate(await request.json())
+                loaded = load_text(body.text, "paste", service.settings.max_upload_bytes)
+                title, doc_id = body.title or title, body.doc_id
+            return service.ingest(loaded, doc_id=doc_id, title=title).public()
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        except ValueError as exc:      # a body that is not JSON / not the expected shape
+            raise HTTPException(400, f"Dữ liệu không hợp lệ: {exc}") from exc
+
+    @router.delete("/docs/{doc_id}", status_code=204)
+    def delete_doc(doc_id: str, x_staff_token: str | None = Header(None), authorization: str | None = Header(None)):
+        require_staff(x_staff_token, authorization)
+        try:
+            if not service.delete(doc_id):
+                raise HTTPException(404, "Không có báo cáo này")
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    api.include_router(router)
+    return api

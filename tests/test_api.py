@@ -1,0 +1,78 @@
+"""The REST API in-process (FastAPI TestClient) on a real service and store."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import RateLimiter, build_api, staff_token_ok
+from tests.conftest import DONG_LAM
+
+TOKEN = "staff-secret-9f3a"
+
+
+@pytest.fixture
+def client(make_service):
+    service = make_service(staff_token=TOKEN)
+    service.ingest_path(DONG_LAM)
+    return TestClient(build_api(service, RateLimiter(limit=5, window=60)))
+
+
+def test_ask_returns_the_contract_json(client):
+    r = client.post("/api/ask", json={"question": "Thu ngân sách nhà nước trên địa bàn huyện năm 2023 ước được bao nhiêu tỷ đồng?"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["found"] and "412,6" in body["answer"]
+    assert set(body) == {"question", "answer", "found", "citations", "mode", "timings_ms"}
+
+
+def test_openapi_schema_lists_the_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/docs", "/api/docs/{doc_id}"} <= set(paths)
+
+
+def test_staff_can_add_and_delete_with_the_token(client):
+    text = "BÁO CÁO\n\nI. Kết quả\n\n1. Kinh tế\n\nTổng sản phẩm trên địa bàn xã tăng 6,5%.\n"
+    r = client.post("/api/docs", json={"text": text, "title": "Báo cáo xã thử"}, headers={"X-Staff-Token": TOKEN})
+    assert r.status_code == 201 and r.json()["status"] == "indexed"
+    assert "bao-cao-xa-thu" in [d["doc_id"] for d in client.get("/api/docs").json()]
+    assert client.delete("/api/docs/bao-cao-xa-thu", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 204
+    assert client.delete("/api/docs/bao-cao-xa-thu", headers={"X-Staff-Token": TOKEN}).status_code == 404
+
+
+def test_upload_a_file(client, tmp_path):
+    files = {"file": ("bao-cao-moi.txt", "BÁO CÁO\n\nI. Nội dung\n\nDiện tích lúa đạt 1.200 ha.\n".encode("utf-8"), "text/plain")}
+    r = client.post("/api/docs", files=files, headers={"X-Staff-Token": TOKEN})
+    assert r.status_code == 201 and r.json()["doc_id"] == "bao-cao-moi"
+
+
+def test_wrong_or_missing_token_changes_nothing(client):
+    before = client.get("/api/docs").json()
+    assert client.post("/api/docs", json={"text": "BÁO CÁO\n\nNội dung."}, headers={"X-Staff-Token": "sai"}).status_code == 401
+    assert client.post("/api/docs", json={"text": "BÁO CÁO\n\nNội dung."}).status_code == 401
+    assert client.delete("/api/docs/bao-cao-huyen-dong-lam-2023").status_code == 401
+    assert client.get("/api/docs").json() == before
+
+
+def test_indexing_is_off_without_a_configured_token(make_service):
+    client = TestClient(build_api(make_service()))
+    r = client.post("/api/docs", json={"text": "BÁO CÁO\n\nNội dung."}, headers={"X-Staff-Token": "anything"})
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("payload", [{"text": "   "}, {"text": "\x00\x01" * 500}, {"nope": 1}])
+def test_bad_reports_are_400_and_keep_the_index(client, payload):
+    before = client.get("/api/docs").json()
+    r = client.post("/api/docs", json=payload, headers={"X-Staff-Token": TOKEN})
+    assert r.status_code == 400 and r.json()["detail"]
+    assert client.get("/api/docs").json() == before
+
+
+def test_asking_is_rate_limited_per_client(client):
+    codes = [client.post("/api/ask", json={"question": "Giá vàng hôm nay?"}).status_code for _ in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+
+
+def test_token_comparison():
+    assert staff_token_ok("abc", "abc")
+    assert not staff_token_ok("abc", "abd") and not staff_token_ok(None, "abc") and not staff_token_ok("abc", None)
