@@ -109,3 +109,18 @@ def test_service_stream_ends_with_timed_answer(llm_service):
     assert all(isinstance(t, str) for t in items[:-1]) and len(items) > 2
     assert set(items[-1].timings_ms) == {"retrieve", "answer", "total"}
     assert items[-1].question == QUESTION
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Tốc độ tăng trưởng GRDP 6 tháng đầu năm 2024 của tỉnh là bao nhiêu? [A.I.4.(1)]",
+        "Tỉnh phát triển rất tốt, mọi người đều hài lòng và vui vẻ [A.I.4.(1)].",
+        "Tăng trưởng kinh tế của tỉnh khá cao so với cùng kỳ [A.I.4.(1)].",
+    ],
+    ids=["echoes-question", "words-not-in-source", "no-figure-for-a-figure-question"],
+)
+def test_guard_rejects_empty_or_drifting_answers(llm_service, reply):
+    service, _ = llm_service(reply)
+    answer = service.ask(QUESTION)
+    assert answer.mode == "extractive-fallback" and "7,76%" in answer.answer
