@@ -29,7 +29,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from assistant.evaluation import load_questions  # noqa: E402
 from assistant.services import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from ingest.vntext import fold, search_tokens, with_bigrams  # noqa: E402
+from ingest.vntext import fold, search_tokens  # noqa: E402
 from vectorstore.document_index import DocumentIndex  # noqa: E402
 from vectorstore.embeddings import embedding_namespace  # noqa: E402
 from vectorstore.hybrid import HybridRetriever, ranked_sections  # noqa: E402

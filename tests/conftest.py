@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,43 @@ SAMPLE = SAMPLES / "bao-cao-binh-phuoc-6-thang-2024.txt"
 DONG_LAM = SAMPLES / "bao-cao-huyen-dong-lam-2023.txt"
 HOA_SON = SAMPLES / "ke-hoach-chuyen-doi-so-tinh-hoa-son-2025.txt"
 ALL_SAMPLES = [SAMPLE, DONG_LAM, HOA_SON]
+
+
+def wait_for_http(url: str, proc, timeout: float, what: str) -> None:
+    """Poll url until it answers 200; fail the test if the process dies or time runs out."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail(f"{what} did not start within {timeout:.0f} s")
+
+
+@contextmanager
+def loopback_server(argv: list[str], health: str, timeout: float, what: str):
+    """Run a server process on loopback for the duration of a fixture: start it, wait
+    until `health` (a path on it, formatted with {port}) answers, stop it after."""
+    port = free_port()
+    proc = subprocess.Popen([a.format(port=port) for a in argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + health, proc, timeout, what)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def free_port() -> int:

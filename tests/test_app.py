@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE, free_port
+from tests.conftest import ROOT, SAMPLE, free_port, wait_for_http
 
 
 @pytest.fixture(scope="module")
@@ -26,19 +25,7 @@ def server(tmp_path_factory):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
+    wait_for_http(url, proc, 120, f"app server (log: {log})")
     yield url
     proc.terminate()
     try:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DONG_LAM, free_port
+from tests.conftest import DONG_LAM, loopback_server
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -20,26 +17,10 @@ CHROMA = Path(sys.executable).parent / "chroma"
 def chroma_url(tmp_path_factory):
     if not CHROMA.exists() and not shutil.which("chroma"):
         pytest.fail("the chroma CLI should be installed with chromadb")
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    argv = [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
+            "--host", "127.0.0.1", "--port", "{port}"]
+    with loopback_server(argv, "/api/v2/heartbeat", 60, "chroma server") as url:
+        yield url
 
 
 def test_two_services_share_reports_through_the_server(chroma_url, make_service, tmp_path):

@@ -7,16 +7,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from ingest.vntext import numbers_in
-from tests.conftest import ROOT, SAMPLE, free_port
+from tests.conftest import ROOT, SAMPLE, loopback_server
 
 MODEL = Path(os.environ.get("ASSISTANT_TEST_LLM_MODEL", ROOT / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"))
 
@@ -31,28 +28,10 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def llm_url():
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/models", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("llama.cpp server exited")
-            time.sleep(1)
-    else:
-        proc.kill()
-        pytest.fail("llama.cpp server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL), "--host", "127.0.0.1",
+            "--port", "{port}", "--n_ctx", "4096"]
+    with loopback_server(argv, "/v1/models", 180, "llama.cpp server") as base:
+        yield f"{base}/v1"
 
 
 def test_generated_answer_is_grounded_or_falls_back(llm_url, make_service, tmp_path):

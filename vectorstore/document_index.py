@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -382,6 +381,3 @@ class DocumentIndex:
 
     def section(self, doc_id: str, section_id: str) -> StoredSection | None:
         return next((s for s in self.sections(doc_id) if s.section_id == section_id), None)
-
-    def wait_ready(self, timeout: float = 0.0) -> None:  # pragma: no cover - symmetry with servers
-        time.sleep(timeout)
