@@ -18,11 +18,11 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import gradio as gr  # noqa: E402
 
-from assistant.api import build_api  # noqa: E402
+from assistant.api import build_api, staff_token_ok  # noqa: E402
 from assistant.models import Answer, Turn  # noqa: E402
 from assistant.services import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from ingest.loaders import InputError  # noqa: E402
+from ingest.loaders import InputError, load_path, load_text  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,61 @@ def evidence_html(service: AssistantService, answer: Answer) -> str:
     return "\n".join(parts)
 
 
+def _loaded(service: AssistantService, pasted: str, upload: str | None):
+    """The report a staff member gave: an uploaded file wins over pasted text."""
+    if upload:
+        return load_path(upload, service.settings.max_upload_bytes)
+    return load_text(pasted or "", "paste", service.settings.max_upload_bytes)
+
+
+def preview_tree(service: AssistantService, pasted: str, upload: str | None, title: str) -> str:
+    """The parsed heading tree, shown before anything is indexed."""
+    try:
+        report = service.prepare(_loaded(service, pasted, upload), title=title or None)
+    except InputError as exc:
+        return f"**Lỗi:** {html.escape(str(exc))}"
+    lines = [f"**{html.escape(report.title)}** — mã `{report.doc_id}`, {len(report.parsed.sections)} mục, "
+             f"{len(report.chunks)} đoạn", ""]
+    for section in report.parsed.sections:
+        indent = "  " * max(section.level - 1, 0)
+        lines.append(f"{indent}- `[{html.escape(section.section_id)}]` {html.escape(section.heading[:100])}")
+    return "\n".join(lines)
+
+
+def index_report(service: AssistantService, token: str, pasted: str, upload: str | None, title: str,
+                 progress=None) -> str:
+    """Staff indexing: needs the staff token; reports duplicates and replacements."""
+    expected = service.settings.staff_token.get_secret_value() if service.settings.staff_token else None
+    if not staff_token_ok(expected, token):
+        return "**Từ chối:** mã nhân viên không đúng. Không có gì thay đổi."
+    try:
+        loaded = _loaded(service, pasted, upload)
+        result = service.ingest(loaded, title=title or None,
+                                progress=(lambda done, total: progress(done / total, desc=f"Đang nhúng {done}/{total} đoạn"))
+                                if progress else None)
+    except InputError as exc:
+        return f"**Lỗi:** {html.escape(str(exc))}. Các báo cáo đã có không bị ảnh hưởng."
+    r = result.record
+    status = {"indexed": "Đã lập chỉ mục", "replaced": "Đã thay thế phiên bản cũ",
+              "unchanged": "Báo cáo này đã có sẵn (trùng nội dung), không lập chỉ mục lại"}[result.status]
+    return f"**{status}:** {html.escape(r.title)} — mã `{r.doc_id}`, {r.sections} mục, {r.chunks} đoạn."
+
+
+def delete_report(service: AssistantService, token: str, doc_id: str) -> str:
+    expected = service.settings.staff_token.get_secret_value() if service.settings.staff_token else None
+    if not staff_token_ok(expected, token):
+        return "**Từ chối:** mã nhân viên không đúng. Không có gì thay đổi."
+    try:
+        deleted = service.delete((doc_id or "").strip())
+    except InputError as exc:
+        return f"**Lỗi:** {html.escape(str(exc))}"
+    return f"Đã xóa `{html.escape(doc_id)}`." if deleted else f"Không có báo cáo `{html.escape(doc_id)}`."
+
+
+def report_rows(service: AssistantService) -> list[list]:
+    return [[r.doc_id, r.title, r.date, r.sections, r.chunks, r.indexed_at] for r in service.documents()]
+
+
 def build_ui(service: AssistantService) -> gr.Blocks:
     def doc_choices():
         return [(f"{r.title} ({r.doc_id})", r.doc_id) for r in service.documents()]
@@ -128,6 +183,39 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                 with gr.Column(scale=2):
                     docs = gr.Dropdown(choices=doc_choices(), multiselect=True, label="Chỉ tìm trong báo cáo")
                     evidence = gr.HTML(label="Bằng chứng")
+        with gr.Tab("Nhập báo cáo"):
+            if service.settings.staff_token is None:
+                gr.Markdown(
+                    "Chức năng nhập báo cáo đang **tắt**. Để bật, khởi động máy chủ với biến môi trường "
+                    "`ASSISTANT_STAFF_TOKEN=<mã bí mật>` và nhập đúng mã đó ở đây."
+                )
+            token = gr.Textbox(label="Mã nhân viên", type="password")
+            with gr.Row():
+                pasted = gr.Textbox(label="Dán nội dung báo cáo", lines=10)
+                upload = gr.File(label="hoặc tải tệp (.txt, .md, .docx, .pdf)", type="filepath",
+                                 file_types=[".txt", ".md", ".docx", ".pdf"])
+            title = gr.Textbox(label="Tiêu đề (không bắt buộc)")
+            with gr.Row():
+                preview_btn = gr.Button("Xem trước cấu trúc")
+                index_btn = gr.Button("Lập chỉ mục", variant="primary")
+            status = gr.Markdown()
+            tree = gr.Markdown()
+            reports = gr.Dataframe(headers=["Mã", "Tiêu đề", "Ngày", "Số mục", "Số đoạn", "Lập chỉ mục lúc"],
+                                   value=report_rows(service), interactive=False, label="Báo cáo đã có")
+            with gr.Row():
+                delete_id = gr.Textbox(label="Mã báo cáo cần xóa")
+                delete_btn = gr.Button("Xóa báo cáo", variant="stop")
+
+            def do_index(tok, text, up, ttl, progress=gr.Progress()):
+                message = index_report(service, tok, text, up, ttl, progress)
+                return message, report_rows(service), gr.update(choices=doc_choices())
+
+            def do_delete(tok, doc_id):
+                return delete_report(service, tok, doc_id), report_rows(service), gr.update(choices=doc_choices())
+
+            preview_btn.click(lambda text, up, ttl: preview_tree(service, text, up, ttl), [pasted, upload, title], tree)
+            index_btn.click(do_index, [token, pasted, upload, title], [status, reports, docs])
+            delete_btn.click(do_delete, [token, delete_id], [status, reports, docs])
         send.click(respond, [question, chat, docs], [chat, evidence, question])
         question.submit(respond, [question, chat, docs], [chat, evidence, question])
         clear.click(lambda: ([], "", ""), None, [chat, evidence, question])

@@ -54,8 +54,13 @@ def prepare_report(
     recipe = f"{INDEX_FORMAT}|{max_chunk_chars}|{overlap}|"
     content_hash = hashlib.sha256((recipe + parsed.text).encode("utf-8")).hexdigest()
     if doc_id is None:
-        stem = Path(loaded.source).stem if loaded.source not in ("stdin", "paste") else ""
-        doc_id = slugify(stem) or slugify(metadata.title) or f"doc-{content_hash[:12]}"
+        pasted = loaded.source in ("stdin", "paste")
+        stem = "" if pasted else Path(loaded.source).stem
+        doc_id = slugify(stem) or slugify(metadata.title, max_len=60) or "doc"
+        if pasted and not title:
+            # Untitled pastes often share a generic title ("BÁO CÁO"): the content decides
+            # their id, so a second paste never replaces a different first one.
+            doc_id = f"{doc_id}-{content_hash[:8]}"
     validate_doc_id(doc_id)
     chunks = chunk_report(parsed, doc_id, max_chars=max_chunk_chars, overlap=overlap)
     if not chunks:

@@ -63,3 +63,33 @@ def test_chat_refuses_out_of_scope(server):
     history, evidence, _ = client.predict("Giá vé máy bay đi Đà Lạt là bao nhiêu?", [], [], api_name="/respond")
     assert "không chứa thông tin" in str(history[-1]["content"])
     assert "<mark>" not in evidence
+
+
+def test_staff_indexing_needs_the_token_and_reports_duplicates(make_service):
+    import app
+
+    service = make_service(staff_token="s3cret")
+    report = "BÁO CÁO\n\nI. Kết quả\n\n1. Nông nghiệp\n\nDiện tích lúa đạt 1.200 ha.\n"
+    assert "Từ chối" in app.index_report(service, "wrong", report, None, "")
+    assert service.documents() == []
+    tree = app.preview_tree(service, report, None, "")
+    assert "[I.1]" in tree and service.documents() == []          # preview indexes nothing
+    assert "Đã lập chỉ mục" in app.index_report(service, "s3cret", report, None, "")
+    assert "đã có sẵn" in app.index_report(service, "s3cret", report, None, "")
+    other = report.replace("1.200", "1.350")
+    assert "Đã lập chỉ mục" in app.index_report(service, "s3cret", other, None, "")
+    assert len(service.documents()) == 2, "a second untitled paste must not replace the first"
+    assert "1.200 ha" in service.ask("Diện tích lúa đạt bao nhiêu ha?", doc_ids=[service.documents()[0].doc_id]).answer
+    bad = app.index_report(service, "s3cret", "\x00\x01" * 300, None, "")
+    assert "Lỗi" in bad and len(service.documents()) == 2
+    doc_id = service.documents()[0].doc_id
+    assert "Từ chối" in app.delete_report(service, "wrong", doc_id) and len(service.documents()) == 2
+    assert "Đã xóa" in app.delete_report(service, "s3cret", doc_id) and len(service.documents()) == 1
+
+
+def test_staff_indexing_is_off_without_a_token(make_service):
+    import app
+
+    service = make_service()
+    assert "Từ chối" in app.index_report(service, "", "BÁO CÁO\n\nI. Kết quả\n\nTăng 6%.\n", None, "")
+    assert service.documents() == []
