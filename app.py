@@ -141,6 +141,34 @@ def report_rows(service: AssistantService) -> list[list]:
     return [[r.doc_id, r.title, r.date, r.sections, r.chunks, r.indexed_at] for r in service.documents()]
 
 
+def quote_html(service: AssistantService, doc_id: str, section_id: str, quote: str) -> str:
+    """Evidence for a table row: the section with the row's text highlighted."""
+    section = service.index.section(doc_id, section_id)
+    if section is None:
+        return ""
+    body = section.text
+    start = body.find(quote)
+    marked = (html.escape(body[:start]) + "<mark>" + html.escape(quote) + "</mark>" + html.escape(body[start + len(quote):])
+              if start >= 0 else html.escape(body))
+    return (f"<details class='evidence' open><summary>[{html.escape(section_id)}] {html.escape(doc_id)}</summary>"
+            f"<p class='path'>{html.escape(section.section_path)}</p>"
+            f"<div class='section-text' style='white-space:pre-wrap'>{marked}</div></details>")
+
+
+COMMITMENT_HEADERS = ["Báo cáo", "Mục", "Nội dung cam kết", "Thời hạn", "Chỉ tiêu"]
+FIGURE_HEADERS = ["Báo cáo", "Mục", "Giá trị", "Đơn vị", "Chỉ số"]
+
+
+def commitment_rows(service: AssistantService, search: str = "", doc_ids=None) -> list[list]:
+    return [[c["doc_id"], c["section_id"], c["text"], c["deadline"], c["target"]]
+            for c in service.commitments(search, doc_ids or None)]
+
+
+def figure_rows(service: AssistantService, search: str = "", doc_ids=None) -> list[list]:
+    return [[f["doc_id"], f["section_id"], f["value"], f["unit"], f["measure"]]
+            for f in service.figures(search, doc_ids or None)]
+
+
 def build_ui(service: AssistantService) -> gr.Blocks:
     def doc_choices():
         return [(f"{r.title} ({r.doc_id})", r.doc_id) for r in service.documents()]
@@ -183,6 +211,37 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                 with gr.Column(scale=2):
                     docs = gr.Dropdown(choices=doc_choices(), multiselect=True, label="Chỉ tìm trong báo cáo")
                     evidence = gr.HTML(label="Bằng chứng")
+        with gr.Tab("Cam kết"):
+            gr.Markdown("Các nhiệm vụ, cam kết trong phần chương trình công tác / phương hướng của các báo cáo.")
+            with gr.Row():
+                c_search = gr.Textbox(label="Tìm (có thể gõ không dấu)")
+                c_docs = gr.Dropdown(choices=doc_choices(), multiselect=True, label="Báo cáo")
+            c_table = gr.Dataframe(headers=COMMITMENT_HEADERS, value=commitment_rows(service), interactive=False,
+                                   wrap=True, label="Cam kết")
+            c_evidence = gr.HTML()
+
+            def show_commitment(search, doc_ids, event: gr.SelectData):
+                row = commitment_rows(service, search, doc_ids)[event.index[0]]
+                return quote_html(service, row[0], row[1], row[2])
+
+            c_search.change(lambda q, d: commitment_rows(service, q, d), [c_search, c_docs], c_table)
+            c_docs.change(lambda q, d: commitment_rows(service, q, d), [c_search, c_docs], c_table)
+            c_table.select(show_commitment, [c_search, c_docs], c_evidence)
+        with gr.Tab("Số liệu"):
+            with gr.Row():
+                f_search = gr.Textbox(label="Tìm chỉ số (có thể gõ không dấu)")
+                f_docs = gr.Dropdown(choices=doc_choices(), multiselect=True, label="Báo cáo")
+            f_table = gr.Dataframe(headers=FIGURE_HEADERS, value=figure_rows(service), interactive=False, wrap=True,
+                                   label="Số liệu")
+            f_evidence = gr.HTML()
+
+            def show_figure(search, doc_ids, event: gr.SelectData):
+                row = service.figures(search, doc_ids or None)[event.index[0]]
+                return quote_html(service, row["doc_id"], row["section_id"], row["sentence"])
+
+            f_search.change(lambda q, d: figure_rows(service, q, d), [f_search, f_docs], f_table)
+            f_docs.change(lambda q, d: figure_rows(service, q, d), [f_search, f_docs], f_table)
+            f_table.select(show_figure, [f_search, f_docs], f_evidence)
         with gr.Tab("Nhập báo cáo"):
             if service.settings.staff_token is None:
                 gr.Markdown(
@@ -219,7 +278,8 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         send.click(respond, [question, chat, docs], [chat, evidence, question])
         question.submit(respond, [question, chat, docs], [chat, evidence, question])
         clear.click(lambda: ([], "", ""), None, [chat, evidence, question])
-        demo.load(lambda: gr.update(choices=doc_choices()), None, docs)
+        demo.load(lambda: [gr.update(choices=doc_choices())] * 3 + [commitment_rows(service), figure_rows(service)],
+                  None, [docs, c_docs, f_docs, c_table, f_table])
     return demo
 
 

@@ -21,7 +21,9 @@ from assistant.generative import LLMAnswerer
 from assistant.llm import make_chat_model
 from assistant.models import Answer, Turn
 from assistant.settings import Settings
+from ingest.extract import commitments, figures
 from ingest.loaders import InputError, LoadedText, load_path, load_text
+from ingest.vntext import fold
 from ingest.pipeline import PreparedReport, prepare_report, validate_doc_id
 from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
 from vectorstore.embeddings import embedding_namespace, make_embeddings
@@ -82,6 +84,44 @@ class AssistantService:
 
     def documents(self) -> list[DocumentRecord]:
         return self.index.documents()
+
+    def _extracted(self):
+        """Commitments and figures of every live report, cached until the registry changes."""
+        signature = self.index.snapshot().signature
+        if getattr(self, "_extract_cache", (None,))[0] != signature:
+            rows = []
+            for record in self.index.documents():
+                sections = self.index.sections(record.doc_id)
+                rows.append((record, commitments(sections), figures(sections)))
+            self._extract_cache = (signature, rows)
+        return self._extract_cache[1]
+
+    def commitments(self, search: str = "", doc_ids: list[str] | None = None) -> list[dict]:
+        """Programme items of the reports, filtered by report and by words typed with or
+        without diacritics."""
+        wanted = fold(search).lower().split()
+        out = []
+        for record, items, _ in self._extracted():
+            if doc_ids and record.doc_id not in doc_ids:
+                continue
+            for item in items:
+                if all(w in fold(item.text).lower() for w in wanted):
+                    out.append({"doc_id": record.doc_id, "doc_title": record.title, "section_id": item.section_id,
+                                "text": item.text, "deadline": item.deadline, "target": item.target})
+        return out
+
+    def figures(self, search: str = "", doc_ids: list[str] | None = None) -> list[dict]:
+        wanted = fold(search).lower().split()
+        out = []
+        for record, _, items in self._extracted():
+            if doc_ids and record.doc_id not in doc_ids:
+                continue
+            for item in items:
+                if all(w in fold(item.measure + " " + item.unit).lower() for w in wanted):
+                    out.append({"doc_id": record.doc_id, "doc_title": record.title, "section_id": item.section_id,
+                                "value": item.value, "unit": item.unit, "measure": item.measure,
+                                "sentence": item.sentence})
+        return out
 
     def delete(self, doc_id: str) -> bool:
         return self.index.delete(validate_doc_id(doc_id))

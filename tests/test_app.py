@@ -93,3 +93,24 @@ def test_staff_indexing_is_off_without_a_token(make_service):
     service = make_service()
     assert "Từ chối" in app.index_report(service, "", "BÁO CÁO\n\nI. Kết quả\n\nTăng 6%.\n", None, "")
     assert service.documents() == []
+
+
+def test_commitments_and_figures_of_the_sample(make_service):
+    import app
+
+    service = make_service()
+    service.ingest_path(SAMPLE)
+    items = service.commitments()
+    sections = {c["section_id"] for c in items}
+    assert {f"B.{i}" for i in range(1, 10)} <= sections          # every programme item
+    assert all(s == "B" or s.startswith("B.") for s in sections)   # and nothing from the results part
+    for c in items:
+        assert c["text"] in service.index.section(c["doc_id"], c["section_id"]).text
+    found = service.commitments("to phan ung nhanh")                 # typed without diacritics
+    assert [c["section_id"] for c in found] == ["B.5"]
+    figures = service.figures()
+    assert any(f["value"] == "50,51" and f["unit"] == "%" and f["section_id"] == "A.I.4.(5)" for f in figures)
+    assert any(f["value"] == "956" and f["unit"] == "quyết định" for f in figures)
+    assert not any(f["section_id"] in ("preamble", "closing") for f in figures)
+    evidence = app.quote_html(service, found[0]["doc_id"], "B.5", found[0]["text"])
+    assert "<mark>" in evidence and "Tổ phản ứng nhanh" in evidence
