@@ -27,7 +27,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m assistant serve --seed $(SAMPLE)
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium (Playwright cannot download its own here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 
 # Scores of docs/EVAL.md: the three sample reports in a store of their own.

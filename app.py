@@ -27,6 +27,13 @@ from ingest.loaders import InputError, load_path, load_text  # noqa: E402
 log = logging.getLogger(__name__)
 
 LOW_RELEVANCE = 0.45
+CSS = """
+#evidence-panel .citation-chip { display: inline-block; cursor: pointer; padding: 2px 10px; margin: 4px 0;
+  border-radius: 12px; background: #fde8d7; font-weight: 600; }
+#evidence-panel details[open] > .citation-chip { background: #f97316; color: white; }
+#evidence-panel mark { background: #fde047; }
+#evidence-panel .low-relevance { color: #b45309; font-weight: 600; }
+"""
 EXAMPLES = [
     "Tốc độ tăng trưởng GRDP 6 tháng đầu năm 2024 của tỉnh là bao nhiêu?",
     "Tỷ lệ trường đạt chuẩn quốc gia đến hết tháng 5 là bao nhiêu?",
@@ -58,7 +65,8 @@ def history_turns(history: list[dict]) -> list[Turn]:
 
 
 def evidence_html(service: AssistantService, answer: Answer) -> str:
-    """Each citation: report, section path, the section text with the quote marked, score."""
+    """One chip per citation ("[A.I.4.(1)]"); clicking it opens its evidence: report,
+    section path, score, the section's text with the quoted sentence marked."""
     if not answer.found:
         return f"<div class='evidence-empty'>{html.escape(answer.answer)}</div>"
     parts = []
@@ -78,12 +86,13 @@ def evidence_html(service: AssistantService, answer: Answer) -> str:
             if c.score < LOW_RELEVANCE else ""
         )
         parts.append(
-            f"<details class='evidence' id='evidence-{n}' {'open' if n == 1 else ''}>"
-            f"<summary>[{html.escape(c.section_id)}] {html.escape(c.doc_title)} — điểm {c.score:.2f}</summary>"
+            f"<details class='evidence' id='evidence-{n}'>"
+            f"<summary class='citation-chip'>[{html.escape(c.section_id)}]</summary>"
+            f"<p><b>{html.escape(c.doc_title)}</b> — điểm liên quan {c.score:.2f}</p>"
             f"<p class='path'>{html.escape(c.section_path)}</p>{warning}"
             f"<div class='section-text' style='white-space:pre-wrap'>{marked}</div></details>"
         )
-    return "\n".join(parts)
+    return "<p>Trích dẫn (bấm để xem đoạn gốc):</p>" + "\n".join(parts)
 
 
 def _loaded(service: AssistantService, pasted: str, upload: str | None):
@@ -175,7 +184,7 @@ def build_ui(service: AssistantService) -> gr.Blocks:
 
     def respond(message: str, history: list[dict], doc_ids: list[str] | None):
         """A generator: in generative mode the reply grows token by token, then the
-        checked answer (or its extractive fallback) replaces it."""
+        checked answer (or its extractive fallback) replaces it, with its citation chips."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
@@ -197,7 +206,7 @@ def build_ui(service: AssistantService) -> gr.Blocks:
             history[-1] = {"role": "assistant", "content": f"Lỗi: {exc}"}
             yield history, "", ""
 
-    with gr.Blocks(title="Trợ lý báo cáo") as demo:
+    with gr.Blocks(title="Trợ lý báo cáo", css=CSS) as demo:
         gr.Markdown("## Trợ lý hỏi đáp báo cáo\nCâu trả lời trích nguyên văn từ báo cáo, kèm mục [A.I.4.(1)] để đối chiếu.")
         with gr.Tab("Hỏi đáp"):
             with gr.Row():

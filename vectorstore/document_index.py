@@ -194,7 +194,11 @@ class DocumentIndex:
         self._embeddings = embeddings
         self._embed_batch = embed_batch
         self._bigrams = bigrams
-        self._lock = threading.RLock()
+        # Writers take the write lock for a whole ingest (embedding may take a minute);
+        # readers only take the snapshot lock, so questions are answered meanwhile from
+        # the version the registry names.
+        self._write_lock = threading.RLock()
+        self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         try:
             self._docs = client.get_or_create_collection(f"{namespace}-docs", embedding_function=None)
@@ -225,7 +229,7 @@ class DocumentIndex:
 
     # ----- writing ------------------------------------------------------------------
     def add(self, report: PreparedReport, progress: Progress | None = None) -> IngestResult:
-        with self._lock:
+        with self._write_lock:
             existing = self.document(report.doc_id)
             if existing and existing.content_hash == report.content_hash:
                 if existing.title != report.title:
@@ -256,7 +260,7 @@ class DocumentIndex:
             return IngestResult(record, "replaced" if existing else "indexed")
 
     def delete(self, doc_id: str) -> bool:
-        with self._lock:
+        with self._write_lock:
             if self.document(doc_id) is None:
                 return False
             self._docs.delete(ids=[doc_id])          # invisible from here on
@@ -317,7 +321,7 @@ class DocumentIndex:
         """The live state; rebuilt only when the registry changed (in any process)."""
         records = {r.doc_id: r for r in self.documents()}
         signature = tuple(sorted((r.doc_id, r.content_hash) for r in records.values()))
-        with self._lock:
+        with self._snapshot_lock:
             if self._snapshot is not None and self._snapshot.signature == signature:
                 return self._snapshot
             versions = [r.version for r in records.values()]
