@@ -57,9 +57,9 @@ def prepare_report(
         pasted = loaded.source in ("stdin", "paste")
         stem = "" if pasted else Path(loaded.source).stem
         doc_id = slugify(stem) or slugify(metadata.title, max_len=60) or "doc"
-        if pasted and not title:
-            # Untitled pastes often share a generic title ("BÁO CÁO"): the content decides
-            # their id, so a second paste never replaces a different first one.
+        if pasted and not title and len(metadata.title.split()) < 4:
+            # A paste without a real title ("BÁO CÁO" alone): the content decides its id,
+            # so a second such paste never replaces a different first one.
             doc_id = f"{doc_id}-{content_hash[:8]}"
     validate_doc_id(doc_id)
     chunks = chunk_report(parsed, doc_id, max_chars=max_chunk_chars, overlap=overlap)
