@@ -54,6 +54,7 @@ class AssistantService:
         extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy)
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
+        self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)
 
     def _make_answerer(self, extractive: ExtractiveAnswerer, chat_model=None) -> Answerer:
         chat_model = chat_model or make_chat_model(self.settings)
@@ -88,7 +89,7 @@ class AssistantService:
     def _extracted(self):
         """Commitments and figures of every live report, cached until the registry changes."""
         signature = self.index.snapshot().signature
-        if getattr(self, "_extract_cache", (None,))[0] != signature:
+        if self._extract_cache[0] != signature:
             rows = []
             for record in self.index.documents():
                 sections = self.index.sections(record.doc_id)
