@@ -97,32 +97,28 @@ class AssistantService:
             self._extract_cache = (signature, rows)
         return self._extract_cache[1]
 
+    def _filtered(self, which: int, search: str, doc_ids: list[str] | None, haystack):
+        """(record, item) of extracted list `which` (0 commitments, 1 figures), kept when
+        every typed word, diacritics or not, is in haystack(item)."""
+        wanted = fold(search).lower().split()
+        for record, *lists in self._extracted():
+            if doc_ids and record.doc_id not in doc_ids:
+                continue
+            for item in lists[which]:
+                if all(w in fold(haystack(item)).lower() for w in wanted):
+                    yield record, item
+
     def commitments(self, search: str = "", doc_ids: list[str] | None = None) -> list[dict]:
         """Programme items of the reports, filtered by report and by words typed with or
         without diacritics."""
-        wanted = fold(search).lower().split()
-        out = []
-        for record, items, _ in self._extracted():
-            if doc_ids and record.doc_id not in doc_ids:
-                continue
-            for item in items:
-                if all(w in fold(item.text).lower() for w in wanted):
-                    out.append({"doc_id": record.doc_id, "doc_title": record.title, "section_id": item.section_id,
-                                "text": item.text, "deadline": item.deadline, "target": item.target})
-        return out
+        return [{"doc_id": r.doc_id, "doc_title": r.title, "section_id": c.section_id, "text": c.text,
+                 "deadline": c.deadline, "target": c.target}
+                for r, c in self._filtered(0, search, doc_ids, lambda c: c.text)]
 
     def figures(self, search: str = "", doc_ids: list[str] | None = None) -> list[dict]:
-        wanted = fold(search).lower().split()
-        out = []
-        for record, _, items in self._extracted():
-            if doc_ids and record.doc_id not in doc_ids:
-                continue
-            for item in items:
-                if all(w in fold(item.measure + " " + item.unit).lower() for w in wanted):
-                    out.append({"doc_id": record.doc_id, "doc_title": record.title, "section_id": item.section_id,
-                                "value": item.value, "unit": item.unit, "measure": item.measure,
-                                "sentence": item.sentence})
-        return out
+        return [{"doc_id": r.doc_id, "doc_title": r.title, "section_id": f.section_id, "value": f.value,
+                 "unit": f.unit, "measure": f.measure, "sentence": f.sentence}
+                for r, f in self._filtered(1, search, doc_ids, lambda f: f"{f.measure} {f.unit}")]
 
     def delete(self, doc_id: str) -> bool:
         return self.index.delete(validate_doc_id(doc_id))
