@@ -206,7 +206,7 @@ def build_ui(service: AssistantService) -> gr.Blocks:
             history[-1] = {"role": "assistant", "content": f"Lỗi: {exc}"}
             yield history, "", ""
 
-    with gr.Blocks(title="Trợ lý báo cáo", css=CSS) as demo:
+    with gr.Blocks(title="Trợ lý báo cáo") as demo:
         gr.Markdown("## Trợ lý hỏi đáp báo cáo\nCâu trả lời trích nguyên văn từ báo cáo, kèm mục [A.I.4.(1)] để đối chiếu.")
         with gr.Tab("Hỏi đáp"):
             with gr.Row():
@@ -303,5 +303,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, seeds: 
                 log.info("seeded %s (%s)", result.record.doc_id, result.status)
     import uvicorn
 
-    app = gr.mount_gradio_app(build_api(service), build_ui(service).queue(default_concurrency_limit=4), path="/")
+    # Gradio 6 takes page CSS at launch/mount time, not in the Blocks constructor.
+    app = gr.mount_gradio_app(build_api(service), build_ui(service).queue(default_concurrency_limit=4), path="/", css=CSS)
     uvicorn.run(app, host=host, port=port, log_level="warning")
