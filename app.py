@@ -60,8 +60,14 @@ def history_turns(history: list[dict]) -> list[Turn]:
         if role == "user":
             turns.append(Turn(question=text))
         elif role == "assistant" and turns:
-            turns[-1].answer = text
+            turns[-1].answer = html.unescape(text)      # replies are shown escaped (chat_markdown)
     return turns
+
+
+def chat_markdown(text: str) -> str:
+    """A reply as the chat shows it (Markdown): tags quoted from a report stay visible
+    text (&lt;script&gt;), never markup."""
+    return html.escape(text, quote=False)
 
 
 def evidence_html(service: AssistantService, answer: Answer) -> str:
@@ -196,14 +202,14 @@ def build_ui(service: AssistantService) -> gr.Blocks:
             partial = ""
             for item in service.ask_stream(message, doc_ids or None, turns):
                 if isinstance(item, Answer):
-                    history[-1] = {"role": "assistant", "content": item.answer}
+                    history[-1] = {"role": "assistant", "content": chat_markdown(item.answer)}
                     yield history, evidence_html(service, item), ""
                 else:
                     partial += item
-                    history[-1] = {"role": "assistant", "content": partial}
+                    history[-1] = {"role": "assistant", "content": chat_markdown(partial)}
                     yield history, gr.update(), ""
         except InputError as exc:
-            history[-1] = {"role": "assistant", "content": f"Lỗi: {exc}"}
+            history[-1] = {"role": "assistant", "content": chat_markdown(f"Lỗi: {exc}")}
             yield history, "", ""
 
     with gr.Blocks(title="Trợ lý báo cáo") as demo:

@@ -17,7 +17,8 @@ import time
 from collections import defaultdict, deque
 
 from fastapi import APIRouter, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.models import Answer, Turn
 from assistant.services import AssistantService
@@ -56,6 +57,57 @@ class RateLimiter:
             return True
 
 
+class BodyLimit:
+    """ASGI middleware: a POST /api/docs whose body is over `limit` bytes is answered 413
+    before the route reads it: at once from its Content-Length, or, for a body streamed
+    without one, as soon as the bytes received pass the limit (never more is held)."""
+
+    PATH = "/api/docs"
+
+    def __init__(self, app, limit: int, advertised: int) -> None:
+        self.app, self.limit, self.advertised = app, limit, advertised
+
+    def _too_large(self, size: int) -> JSONResponse:
+        return JSONResponse(status_code=413, content={"detail": (
+            f"Dữ liệu gửi lên quá lớn ({size / 1_048_576:.1f} MB, tối đa {self.advertised / 1_048_576:.0f} MB) / "
+            f"request body too large"
+        )})
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.PATH:
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            size = int(length) if length.isdigit() else -1
+            if size < 0:
+                response = JSONResponse(status_code=400, content={"detail": "Content-Length không hợp lệ / bad Content-Length"})
+            elif size > self.limit:
+                response = self._too_large(size)
+            else:
+                await self.app(scope, receive, send)
+                return
+            await response(scope, receive, send)
+            return
+        held, size = [], 0
+        while True:
+            message = await receive()
+            held.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await self._too_large(size)(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay():
+            return held.pop(0) if held else await receive()
+
+        await self.app(scope, replay, send)
+
+
 def staff_token_ok(expected: str | None, given: str | None) -> bool:
     """Constant-time comparison; never logged."""
     if not expected or not given:
@@ -65,6 +117,9 @@ def staff_token_ok(expected: str | None, given: str | None) -> bool:
 
 def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> FastAPI:
     api = FastAPI(title="Trợ lý hỏi đáp báo cáo", version="0.1.0")
+    # A report may be max_upload_bytes; the multipart or JSON framing around it adds little.
+    api.add_middleware(BodyLimit, limit=service.settings.max_upload_bytes + 64 * 1024,
+                       advertised=service.settings.max_upload_bytes)
     router = APIRouter(prefix="/api")
     limiter = limiter or RateLimiter(limit=service.settings.ask_rate_limit)
     token = service.settings.staff_token.get_secret_value() if service.settings.staff_token else None
@@ -111,7 +166,10 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
             return service.ingest(loaded, doc_id=doc_id, title=title).public()
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
-        except ValueError as exc:      # a body that is not JSON / not the expected shape
+        except ValidationError as exc:  # JSON, but not {"text": "...", "title"?, "doc_id"?}: one line
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            raise HTTPException(400, f'Dữ liệu không hợp lệ, cần {{"text": "..."}} ({fields})') from exc
+        except ValueError as exc:      # a body that is not JSON
             raise HTTPException(400, f"Dữ liệu không hợp lệ: {exc}") from exc
 
     @router.delete("/docs/{doc_id}", status_code=204)

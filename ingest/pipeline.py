@@ -57,8 +57,9 @@ def prepare_report(
         pasted = loaded.source in ("stdin", "paste")
         stem = "" if pasted else Path(loaded.source).stem
         doc_id = slugify(stem) or slugify(metadata.title, max_len=60) or "doc"
-        if pasted and not title and len(metadata.title.split()) < 4:
-            # A paste without a real title ("BÁO CÁO" alone): the content decides its id,
+        if pasted and not title and (len(metadata.title.split()) < 4 or not metadata.kind):
+            # A paste without a real title ("BÁO CÁO" alone, or no title block at all, when
+            # the title is only its first paragraph cut short): the content decides its id,
             # so a second such paste never replaces a different first one.
             doc_id = f"{doc_id}-{content_hash[:8]}"
     validate_doc_id(doc_id)
