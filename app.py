@@ -302,11 +302,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, seeds: 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     service = AssistantService(settings)
-    if seeds and not service.documents():
-        for seed in seeds:
-            if Path(seed).is_file():
-                result = service.ingest_path(seed)
-                log.info("seeded %s (%s)", result.record.doc_id, result.status)
+    # Listen at once; the model loads and the seed reports are indexed behind it
+    # (a question asked meanwhile waits for that instead of failing).
+    service.start_in_background([Path(seed) for seed in seeds or []])
     import uvicorn
 
     # Gradio 6 takes page CSS at launch/mount time, not in the Blocks constructor.

@@ -19,6 +19,7 @@ from collections import defaultdict, deque
 from fastapi import APIRouter, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer, Turn
 from assistant.services import AssistantService
@@ -141,6 +142,12 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
 
+    @router.get("/health")
+    def health() -> dict:
+        """ready: the model is loaded and the seed reports are indexed (serve starts them
+        in the background so it can listen at once)."""
+        return {"ready": service.wait_ready(0), "documents": len(service.documents())}
+
     @router.get("/docs")
     def docs() -> list[dict]:
         return [r.public() for r in service.documents()]
@@ -157,13 +164,18 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
         try:
             if file is not None:
                 data = await file.read(service.settings.max_upload_bytes + 1)
-                loaded = load_bytes(data, file.filename or "upload.txt", service.settings.max_upload_bytes)
+                loaded = await run_in_threadpool(
+                    load_bytes, data, file.filename or "upload.txt", service.settings.max_upload_bytes
+                )
                 doc_id = None
             else:
                 body = TextReport.model_validate(await request.json())
                 loaded = load_text(body.text, "paste", service.settings.max_upload_bytes)
                 title, doc_id = body.title or title, body.doc_id
-            return service.ingest(loaded, doc_id=doc_id, title=title).public()
+            # Parsing and embedding take seconds: off the event loop, or every other
+            # request (asks, the UI) would wait for the upload (found by scripts/load_test.py).
+            result = await run_in_threadpool(service.ingest, loaded, doc_id=doc_id, title=title)
+            return result.public()
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
         except ValidationError as exc:  # JSON, but not {"text": "...", "title"?, "doc_id"?}: one line

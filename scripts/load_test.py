@@ -180,6 +180,8 @@ def start_server(host: str, data_dir: Path, log_path: Path) -> Server:
     env = dict(os.environ, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_STAFF_TOKEN=token,
                ASSISTANT_ASK_RATE_LIMIT=str(RUN_RATE_LIMIT), GRADIO_ANALYTICS_ENABLED="False",
                HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    if env.get("ASSISTANT_CHROMA_URL"):   # a shared Chroma server: keep this run's reports apart
+        env["ASSISTANT_CHROMA_DATABASE"] = f"load-{secrets.token_hex(6)}"
     argv = [sys.executable, "-m", "assistant", "serve", "--host", host, "--port", str(port), "--seed", str(SEED)]
     log.info("starting server: %s (data dir %s)", shlex.join(argv), data_dir)
     with log_path.open("wb") as out:   # the child keeps its own descriptor
@@ -189,13 +191,15 @@ def start_server(host: str, data_dir: Path, log_path: Path) -> Server:
 
 
 def wait_ready(server: Server, deadline: float) -> float:
-    """Seconds until GET /api/docs answered 200 (the seed is indexed before the server listens)."""
+    """Seconds until GET /api/health says ready: the server listens at once and loads the
+    model and indexes the seed behind it, so answering 200 is not enough."""
     with http_client(server.base, 5.0) as client:
         while time.monotonic() < deadline:
             if not server.alive():
                 raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log_tail()}")
             try:
-                if client.get("/api/docs").status_code == 200:
+                response = client.get("/api/health")
+                if response.status_code == 200 and response.json().get("ready"):
                     return time.monotonic() - server.started
             except httpx.HTTPError:
                 pass

@@ -10,13 +10,13 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE, free_port, wait_for_http
+from tests.conftest import ROOT, SAMPLE, free_port, store_env, wait_for_http
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("app")),
+    env = {**os.environ, **store_env(tmp_path_factory.mktemp("app")),
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     log = tmp_path_factory.mktemp("log") / "server.log"
     with open(log, "w") as out:

@@ -26,8 +26,7 @@ from fastapi.testclient import TestClient
 import app
 from assistant.api import RateLimiter, build_api
 from assistant.services import AssistantService
-from assistant.settings import Settings
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, store_settings
 
 TOKEN = "bad-input-staff-4e1d"
 STAFF = {"X-Staff-Token": TOKEN}
@@ -46,7 +45,7 @@ LIVE_TAG = re.compile(r"<\s*/?\s*(script|img|iframe|svg|object|embed)\b", re.IGN
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, embeddings):
     service = AssistantService(
-        Settings(data_dir=tmp_path_factory.mktemp("bad-input"), staff_token=TOKEN), embeddings=embeddings
+        store_settings(tmp_path_factory.mktemp("bad-input"), staff_token=TOKEN), embeddings=embeddings
     )
     assert service.ingest_path(SAMPLE).status == "indexed"
     return service

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE, free_port, wait_for_http
+from tests.conftest import ROOT, SAMPLE, free_port, store_env, wait_for_http
 
 CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "staff-secret-7c1e"
@@ -19,7 +19,7 @@ TOKEN = "staff-secret-7c1e"
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("browser-app")),
+    env = {**os.environ, **store_env(tmp_path_factory.mktemp("browser-app")),
            "ASSISTANT_STAFF_TOKEN": TOKEN, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--seed", str(SAMPLE)],

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from tests.conftest import DONG_LAM, ROOT, SAMPLE
+from tests.conftest import DONG_LAM, ROOT, SAMPLE, store_env
 
 
 def run(args, data_dir, stdin: str | None = None, **env):
-    environment = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), **env}
+    environment = {**os.environ, **store_env(data_dir), **env}
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
         cwd=ROOT, env=environment, timeout=300,
@@ -173,7 +173,7 @@ def test_ingest_and_ask_work_with_no_network_at_all(tmp_path):
     if unshare is None or subprocess.run([unshare, "-n", "true"], capture_output=True).returncode != 0:
         pytest.skip("cannot create a network namespace here (needs unshare and root)")
     data = tmp_path / "offline"
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
+    env = {**os.environ, **store_env(data)}
     ingest = subprocess.run([unshare, "-n", sys.executable, "-m", "assistant", "ingest", str(DONG_LAM), "--json"],
                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert ingest.returncode == 0, ingest.stderr
