@@ -12,7 +12,7 @@ LLM_MODEL := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 LLM_STAMP := $(VENV)/.llm-installed
 LLM_PORT  ?= 8080
 
-.PHONY: install run test eval variants bench-retrieval run-llm test-llm load clean
+.PHONY: install run test test-chroma-server eval variants bench-retrieval bench run-llm test-llm load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,14 @@ $(CHROMIUM):
 test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 
+# The tests that touch the store, against the Chroma server at ASSISTANT_CHROMA_URL
+# (.ci/run starts one on loopback and stops it by its PID).
+SERVER_TESTS := tests/test_index.py tests/test_answers.py tests/test_api.py tests/test_cli.py \
+	tests/test_bad_input.py tests/test_app.py tests/test_crash.py tests/test_generative.py
+test-chroma-server: $(STAMP)
+	test -n "$$ASSISTANT_CHROMA_URL" || { echo "set ASSISTANT_CHROMA_URL (see .ci/run)"; exit 2; }
+	$(PY) -m pytest -q $(SERVER_TESTS)
+
 # Scores of docs/EVAL.md: the three sample reports in a store of their own.
 eval: $(STAMP)
 	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant ingest samples/*.txt
@@ -46,6 +54,10 @@ variants: $(STAMP)
 
 bench-retrieval: $(STAMP)
 	$(PY) scripts/bench_retrieval.py --chunks 2000
+
+# Speed and memory at 1, 10 and 100 reports, server start, compute bound: docs/BENCH.md
+bench: $(STAMP)
+	$(PY) scripts/bench.py --out docs/BENCH.md
 
 # Loopback load test of the REST API (20 askers, 60 s, uploads during the run): docs/LOAD.md
 load: $(STAMP)

@@ -76,3 +76,15 @@ def test_asking_is_rate_limited_per_client(client):
 def test_token_comparison():
     assert staff_token_ok("abc", "abc")
     assert not staff_token_ok("abc", "abd") and not staff_token_ok(None, "abc") and not staff_token_ok("abc", None)
+
+
+def test_a_server_starting_in_the_background_answers_once_ready(make_service):
+    service = make_service(staff_token=TOKEN)
+    client = TestClient(build_api(service))
+    service.start_in_background([DONG_LAM])
+    assert client.get("/api/health").json() == {"ready": False, "documents": 0}
+    # Asked before the seed is indexed, the question waits for it instead of being
+    # answered from an empty store.
+    r = client.post("/api/ask", json={"question": "Thu ngân sách nhà nước trên địa bàn huyện năm 2023 ước được bao nhiêu tỷ đồng?"})
+    assert r.json()["found"] and "412,6" in r.json()["answer"]
+    assert client.get("/api/health").json() == {"ready": True, "documents": 1}

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, store_env
 
 WRITER = """
 import sys
@@ -31,7 +31,7 @@ def kill_during_ingest(data_dir, report_path) -> list[str]:
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(data_dir), str(report_path)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, **store_env(data_dir), "PYTHONPATH": str(ROOT)},
     )
     seen = []
     for line in proc.stdout:

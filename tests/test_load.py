@@ -25,3 +25,6 @@ def test_load_script_runs_clean_with_an_upload(tmp_path):
     assert upload["ok"] and upload["doc_id"] == DONG_LAM.stem and upload["seconds"] > 0
     assert {"check": f"{DONG_LAM.stem} listed by GET /api/docs", "ok": True} in report["checks"]
     assert all(check["ok"] for check in report["checks"])
+    # An upload must not hold the askers up: questions are answered while it runs (when
+    # ingest ran on the event loop, not one answer came back until the upload ended).
+    assert report["ask"]["throughput_during_ingest_per_s"] > 0
