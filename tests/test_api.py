@@ -88,3 +88,25 @@ def test_a_server_starting_in_the_background_answers_once_ready(make_service):
     r = client.post("/api/ask", json={"question": "Thu ngân sách nhà nước trên địa bàn huyện năm 2023 ước được bao nhiêu tỷ đồng?"})
     assert r.json()["found"] and "412,6" in r.json()["answer"]
     assert client.get("/api/health").json() == {"ready": True, "documents": 1}
+
+
+@pytest.mark.parametrize("doc_id", ["..%2F..%2Fetc%2Fpasswd", "a%00b", "x" * 300, "%2E%2E"])
+def test_document_ids_with_path_tricks_are_refused(client, doc_id):
+    r = client.delete(f"/api/docs/{doc_id}", headers={"X-Staff-Token": TOKEN})
+    assert r.status_code in (400, 404)
+    assert [d["doc_id"] for d in client.get("/api/docs").json()] == ["bao-cao-huyen-dong-lam-2023"]
+    r = client.post("/api/docs", json={"text": "BÁO CÁO\nMột báo cáo.", "doc_id": "../../etc/passwd"},
+                    headers={"X-Staff-Token": TOKEN})
+    assert r.status_code == 400
+
+
+def test_the_staff_token_is_never_logged(client, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client.post("/api/docs", json={"text": "BÁO CÁO\nI. KẾT QUẢ\nSản lượng lúa đạt 1.234 tấn.", "title": "Thử"},
+                headers={"X-Staff-Token": TOKEN})
+    client.post("/api/docs", json={"text": "x"}, headers={"Authorization": f"Bearer {TOKEN}-wrong"})
+    client.delete("/api/docs/khong-co", headers={"X-Staff-Token": TOKEN})
+    assert caplog.records                      # the service did log the ingest ...
+    assert TOKEN not in caplog.text            # ... and never the secret, right or wrong

@@ -35,3 +35,26 @@ def test_two_services_share_reports_through_the_server(chroma_url, make_service,
     assert first.documents() == []
     # Nothing was written under the local data dirs: the server holds the store.
     assert not (tmp_path / "a" / "chroma").exists()
+
+
+def test_two_processes_see_each_others_reports(chroma_url, tmp_path):
+    """A CLI process indexes into the server; another process lists it and answers from it."""
+    import json
+    import os
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    def cli(*args, data):
+        env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_url, "ASSISTANT_CHROMA_DATABASE": "two-processes",
+               "ASSISTANT_DATA_DIR": str(tmp_path / data)}
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    first = cli("ingest", str(DONG_LAM), "--json", data="a")
+    assert first.returncode == 0, first.stderr
+    listed = cli("docs", "--json", data="b")
+    assert [d["doc_id"] for d in json.loads(listed.stdout)] == ["bao-cao-huyen-dong-lam-2023"]
+    answer = cli("ask", "--json", "Thu ngân sách nhà nước trên địa bàn huyện năm 2023 ước được bao nhiêu tỷ đồng?",
+                 data="b")
+    assert json.loads(answer.stdout)["found"] and "412,6" in json.loads(answer.stdout)["answer"]
