@@ -16,7 +16,6 @@ import logging
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -32,23 +31,7 @@ from assistant.evaluation import load_questions  # noqa: E402
 from assistant.services import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from ingest.loaders import LoadedText  # noqa: E402
-
-PLACES = ["Bình Phước", "Đông Lâm", "Hòa Sơn"]
-NEW_PLACES = ["Tân Lập", "Phú Mỹ", "An Khê", "Long Hải", "Thạch An", "Vĩnh Lợi", "Mỹ Thuận", "Hòa Bình Xuân",
-              "Đức Phong", "Sơn Thủy", "Quế Lâm", "Yên Hòa", "Bắc Hà Nam", "Tiên Lãng", "Cẩm Giang", "Hưng Đạo",
-              "Kim Sơn Bắc", "Thanh Hà Đông", "Gia Lộc Tây", "Lạc Thủy Nam"]
-
-
-def variant(text: str, n: int, rng: random.Random) -> str:
-    """Another report of the same layout: other places, every figure changed."""
-    for place in PLACES:
-        text = text.replace(place, NEW_PLACES[n % len(NEW_PLACES)])
-    return re.sub(r"\d+", lambda m: str(max(1, int(m.group(0)) + rng.randint(1, 9))), text)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from bench_corpus import percentile, variant  # noqa: E402  (scripts/ is on sys.path)
 
 
 def main() -> int:
