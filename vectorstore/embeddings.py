@@ -12,6 +12,7 @@ costs several points of retrieval accuracy, so they are applied for every e5 mod
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -181,11 +182,12 @@ def packaged_e5(cache_dir: Path, dtype: str = "auto") -> SentenceTransformerEmbe
         dtype = "bfloat16" if cpu_has_bf16() else "float32"
 
     def export() -> str:
-        from vectorstore.e5_export import ExportError, export_sentence_transformer
+        from vectorstore.e5_export import ExportError, export_in_subprocess, exported_path
 
         try:
-            return str(export_sentence_transformer(cache_dir))
-        except (ExportError, OSError) as exc:
+            ready = exported_path(cache_dir, dtype)
+            return str(ready if ready else export_in_subprocess(cache_dir, dtype))
+        except (ExportError, OSError, subprocess.SubprocessError) as exc:
             raise EmbeddingError(f"cannot export the packaged E5 model into {cache_dir}: {exc}") from exc
 
     return SentenceTransformerEmbeddings(export, e5=True, dtype=dtype)
