@@ -117,7 +117,6 @@ class SentenceTransformerEmbeddings(Embeddings):
             return self._model
 
     def _load(self):
-        _return_large_blocks_to_the_os()
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -160,20 +159,6 @@ class SentenceTransformerEmbeddings(Embeddings):
             ).tolist()
             self._cache.put(text, cached)
         return cached
-
-
-def _return_large_blocks_to_the_os(threshold: int = 4 << 20) -> None:
-    """Serve allocations of 4 MB and more (a forward pass's activations) with mmap, so
-    they go back to the OS when freed. glibc otherwise raises its mmap threshold after
-    the first large free and recycles such blocks from the heap, where they stay: RSS
-    grew by ~300 MB over the first ten reports ingested, ~120 MB less with this."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, threshold)          # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):        # not glibc: nothing to tune
-        pass
 
 
 def cpu_has_bf16() -> bool:
