@@ -11,6 +11,7 @@ costs several points of retrieval accuracy, so they are applied for every e5 mod
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import threading
@@ -117,6 +118,9 @@ class SentenceTransformerEmbeddings(Embeddings):
             return self._model
 
     def _load(self):
+        # oneDNN caches a compiled primitive per input shape, and chunk batches come in
+        # many lengths: ~70 MB over ten reports for no measurable speed (docs/BENCH.md).
+        os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -149,6 +153,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             [self._passage_prefix + t for t in texts], batch_size=self._batch_size,
             normalize_embeddings=True, show_progress_bar=False,
         )
+        _release_freed_memory()
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
@@ -170,6 +175,25 @@ def cpu_has_bf16() -> bool:
     except OSError:
         return False
     return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+@functools.lru_cache(maxsize=1)
+def _glibc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):    # not glibc: the allocator is left alone
+        return None
+
+
+def _release_freed_memory() -> None:
+    """Hand the freed activations of a batch back to the OS. glibc keeps freed heap
+    memory for reuse, and batches of different lengths fragment it: a process that had
+    ingested ten reports held ~200 MB it no longer used. A trim costs about a millisecond."""
+    trim = _glibc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def packaged_e5(cache_dir: Path, dtype: str = "auto") -> SentenceTransformerEmbeddings:
