@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,6 +96,18 @@ def store_settings(data_dir: Path, **overrides):
     if CHROMA_SERVER and "chroma_url" not in overrides:
         overrides.setdefault("chroma_database", database_for(data_dir))
     return Settings(data_dir=data_dir, **overrides)
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 has the base letters ă â ê ô ơ ư đ precomposed but the tones as
+    combining marks: compose the base letter, keep the tone decomposed."""
+    out = []
+    for ch in text:
+        decomposed = unicodedata.normalize("NFD", ch)
+        shape = "".join(m for m in decomposed[1:] if m in "\u0302\u0306\u031b")
+        tone = "".join(m for m in decomposed[1:] if m not in "\u0302\u0306\u031b")
+        out.append(unicodedata.normalize("NFC", decomposed[0] + shape) + tone)
+    return "".join(out).encode("cp1258")
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 import app
 from assistant.api import RateLimiter, build_api
 from assistant.services import AssistantService
-from tests.conftest import SAMPLE, store_settings
+from tests.conftest import SAMPLE, store_settings, to_cp1258
 
 TOKEN = "bad-input-staff-4e1d"
 STAFF = {"X-Staff-Token": TOKEN}
@@ -274,17 +274,6 @@ def test_pdf_without_text_layer_is_refused_on_both_paths(service, client, chat, 
 
 # ---------------------------------------------------------------------------
 # Vietnamese in other encodings
-
-
-def to_cp1258(text: str) -> bytes:
-    """Windows-1258: base letters ă â ê ô ơ ư đ precomposed, tones as combining marks."""
-    out = []
-    for ch in text:
-        decomposed = unicodedata.normalize("NFD", ch)
-        shape = "".join(m for m in decomposed[1:] if m in "\u0302\u0306\u031b")
-        tone = "".join(m for m in decomposed[1:] if m not in "\u0302\u0306\u031b")
-        out.append(unicodedata.normalize("NFC", decomposed[0] + shape) + tone)
-    return "".join(out).encode("cp1258")
 
 
 ENCODINGS = {

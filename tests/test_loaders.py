@@ -13,6 +13,7 @@ import pytest
 
 from ingest.loaders import InputError, decode_bytes, load_bytes, load_path, load_text
 from ingest.sections import parse_report
+from tests.conftest import to_cp1258
 
 ROOT = Path(__file__).resolve().parent.parent
 DONG_LAM = ROOT / "samples" / "bao-cao-huyen-dong-lam-2023.txt"
@@ -32,18 +33,6 @@ def one_line_error(excinfo) -> str:
     assert message.strip(), "empty error message"
     assert "\n" not in message, f"message is not one line: {message!r}"
     return message
-
-
-def to_cp1258(text: str) -> bytes:
-    """Windows-1258 has the base letters ă â ê ô ơ ư đ precomposed but the tones as
-    combining marks: compose the base letter, keep the tone decomposed."""
-    out = []
-    for ch in text:
-        decomposed = unicodedata.normalize("NFD", ch)
-        shape = "".join(m for m in decomposed[1:] if m in "\u0302\u0306\u031b")
-        tone = "".join(m for m in decomposed[1:] if m not in "\u0302\u0306\u031b")
-        out.append(unicodedata.normalize("NFC", decomposed[0] + shape) + tone)
-    return "".join(out).encode("cp1258")
 
 
 # ---------------------------------------------------------------------------
