@@ -52,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("eval", help="score a question set")
-    p.add_argument("file")
+    p = sub.add_parser("eval", help="score a question set (several files: scored as one set)")
+    p.add_argument("file", nargs="+")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("serve", help="start the Gradio app")
@@ -163,13 +163,18 @@ def cmd_sections(args, settings: Settings) -> int:
 def cmd_eval(args, settings: Settings) -> int:
     from assistant.evaluation import evaluate, load_questions
 
-    questions = load_questions(args.file)
+    questions = [q for file in args.file for q in load_questions(file)]
+    duplicated = sorted({q.id for q in questions if sum(p.id == q.id for p in questions) > 1})
+    if duplicated:
+        raise InputError(f"Mã câu hỏi trùng nhau / duplicate question ids: {', '.join(duplicated[:5])}")
     report = evaluate(_service(settings), questions)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         print(report.table())
         print(f"\n{len(questions)} questions in {report.seconds:.1f} s")
+        if report.generation():
+            print("generation: " + json.dumps(report.generation()))
         misses = [r for r in report.results if (r.question.answerable and not (r.facts_ok and r.first_citation_ok)) or (not r.question.answerable and r.answer.found)]
         for r in misses:
             cited = ",".join(c.section_id for c in r.answer.citations) or "-"

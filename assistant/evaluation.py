@@ -11,6 +11,7 @@ An optional "doc" field in a question restricts a hit to that report.
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,22 @@ class QuestionResult:
 class EvalReport:
     results: list[QuestionResult] = field(default_factory=list)
     seconds: float = 0.0
+    # Generative mode only: seconds to the first streamed token, tokens per second.
+    ttft: list[float] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+
+    def generation(self) -> dict | None:
+        """How the chat model did: answers it wrote that passed the grounding guard,
+        answers that fell back to the extractive one, and its speed."""
+        modes = [r.answer.mode for r in self.results if r.answer.found]
+        if not self.ttft and "llm" not in modes:
+            return None
+        return {
+            "llm_answers": modes.count("llm"), "fell_back": modes.count("extractive-fallback"),
+            "ttft_p50_s": round(statistics.median(self.ttft), 2) if self.ttft else None,
+            "ttft_p95_s": round(sorted(self.ttft)[int(0.95 * (len(self.ttft) - 1))], 2) if self.ttft else None,
+            "tokens_per_s_p50": round(statistics.median(self.rates), 1) if self.rates else None,
+        }
 
     def metrics(self, kind: str | None = None) -> dict[str, float | int]:
         rs = [r for r in self.results if kind is None or r.question.kind == kind]
@@ -87,6 +104,7 @@ class EvalReport:
             "overall": self.metrics(),
             "by_kind": {k: self.metrics(k) for k in kinds},
             "seconds": round(self.seconds, 2),
+            "generation": self.generation(),
             "questions": [r.to_json() for r in self.results],
         }
 
@@ -124,6 +142,23 @@ def _matches(question: Question, doc_id: str, section_id: str) -> bool:
     return section_id in question.sections and (question.doc is None or question.doc == doc_id)
 
 
+def _answer(service, question: str, report: EvalReport) -> Answer:
+    """The answer as a user gets it: streamed when a chat model writes it (timed)."""
+    if getattr(service.answerer, "stream", None) is None:
+        return service.ask(question)
+    started, first, tokens, answer = time.perf_counter(), None, 0, None
+    for item in service.ask_stream(question):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            tokens += 1
+            first = first or time.perf_counter()
+    if first is not None:
+        report.ttft.append(first - started)
+        report.rates.append(tokens / max(time.perf_counter() - first, 1e-6))
+    return answer
+
+
 def evaluate(service, questions: list[Question]) -> EvalReport:
     report = EvalReport()
     started = time.perf_counter()
@@ -131,7 +166,7 @@ def evaluate(service, questions: list[Question]) -> EvalReport:
         doc_ids = None
         hits = service.retriever.search(question.q, doc_ids, k=10)
         rank = next((i for i, (d, s) in enumerate(ranked_sections(hits)[:10], start=1) if _matches(question, d, s)), None)
-        answer = service.ask(question.q)
+        answer = _answer(service, question.q, report)
         first = answer.citations[0] if answer.citations else None
         text = answer.answer.lower()
         report.results.append(QuestionResult(

@@ -16,6 +16,7 @@ Choosing and refusing:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,10 +27,14 @@ from assistant.models import Answer, Citation
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, numbers_in, sentence_spans, tokens
 from vectorstore.answer_type import answers_figure, satisfies
-from vectorstore.coverage import FRAMING, STOP, coverage, question_weights, terms_of
+from vectorstore.coverage import FRAMING, STOP, best_coverage, coverage, question_weights, terms_of
 from vectorstore.document_index import Snapshot
-from vectorstore.intent import Intent, kind_named, read_intent
+from vectorstore.intent import Intent, kind_named, read_intent, reworded
 from vectorstore.lexical import LexicalIndex
+from vectorstore.naming import name_pairs, named_reports, proper_names
+from vectorstore.synonyms import Rewrite, Thesaurus
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "Xin lỗi, các báo cáo hiện có không chứa thông tin để trả lời câu hỏi này."
 NO_FIGURE = (
@@ -43,6 +48,9 @@ INJECTION = (
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
 _BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
+_CAUSE = re.compile(r"nguyên nhân", re.IGNORECASE)
+# "còn có nguyên nhân chủ quan như: a; b; c": a list written inside one sentence.
+_INLINE_LIST = re.compile(r"(?:như|gồm|là|sau)\s*:\s*", re.IGNORECASE)
 _ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ)\.\s*\S.*$", re.MULTILINE)
 _DATE_LINE = re.compile(r"^[^\n]{0,60}ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}[^\n]*$", re.MULTILINE | re.IGNORECASE)
 @dataclass
@@ -65,9 +73,15 @@ class AnswerPolicy:
     min_sentence: float = 0.25         # share the chosen sentence itself must hold
     max_quotes: int = 3
     max_unseen: float = 0.2            # share of the question's weight in nouns no report uses
+    max_unseen_figure: float = 0.15    # the same, for a question that asks for a figure
     second_quote_ratio: float = 0.85   # a further quote must score this close to the best
     candidates: int = 6                # retrieved chunks the answer may quote from
     long_sentence: int = 350           # longer sentences are answered clause by clause
+    commitment_paragraph: int = 900    # a commitment item up to this long is quoted whole
+
+
+def _parent(section_id: str) -> str:
+    return section_id.rsplit(".", 1)[0] if "." in section_id else ""
 
 
 class ExtractiveAnswerer:
@@ -78,7 +92,11 @@ class ExtractiveAnswerer:
         stats: Callable[[], Snapshot],
         sections: Callable[[str, str], str | None],
         policy: AnswerPolicy | None = None,
+        thesaurus: Thesaurus | None = None,
+        outline: Callable[[str], list[tuple[str, str]]] | None = None,
     ) -> None:
+        self._outline = outline      # doc_id -> [(section_id, heading)] in document order
+        self._thesaurus = thesaurus  # everyday words -> the reports' words, as the retriever reads them
         self._stats = stats          # the live index (idf, diacritic model); rebuilt when reports change
         self._sections = sections    # (doc_id, section_id) -> the section's full text
         self.policy = policy or AnswerPolicy()
@@ -89,26 +107,29 @@ class ExtractiveAnswerer:
         return question_weights(question, snapshot.lexical, drop_format=bool(intent and intent.percent),
                                 identity=snapshot.identity)
 
+    @staticmethod
+    def _key_terms(weights: dict[str, float], nouns: set[str], snapshot: Snapshot, k: int = 3) -> set[str]:
+        """The question's k weightiest nouns (or noun pairs) that the reports use, not
+        counting the words that only name a report ("Bình Phước") nor those much
+        commoner than the weightiest ("nông" beside "thủy sản")."""
+        known = sorted((t for t in weights if snapshot.lexical.df.get(t, 0) and all(p in nouns for p in t.split("_"))
+                        and not all(p in snapshot.identity for p in t.split("_"))), key=lambda t: -weights[t])
+        return {t for t in known[:k] if weights[t] >= 0.6 * weights[known[0]]}
+
+    def _reworded(self, question: str, typed_accents: bool, stats: LexicalIndex) -> Rewrite:
+        if self._thesaurus is None:
+            return Rewrite(question)
+        return self._thesaurus.rewrite(question, stats, typed_accents)
+
     _coverage = staticmethod(coverage)
     _terms = staticmethod(terms_of)
 
-    def _unknown_names(self, question: str, stats: LexicalIndex) -> list[str]:
-        """Place or body names in the question (runs of capitalised syllables) that no
-        indexed report mentions: "GRDP của Đồng Nai" must not be answered with ours."""
-        runs: list[list[str]] = []
-        # Punctuation separates names ("Bình Long, Chơn Thành" is two names).
-        for segment_no, segment in enumerate(re.split(r"[^\w\s]+", question)):
-            current: list[str] = []
-            for word_no, word in enumerate(segment.split() + [""]):
-                sentence_start = segment_no == 0 and word_no == 0
-                if word and word[0].isupper() and not word.isupper() and not sentence_start:
-                    current.append(word)
-                    continue
-                if len(current) >= 2:
-                    runs.append(current)
-                current = []
+    @staticmethod
+    def _unknown_names(question: str, stats: LexicalIndex) -> list[str]:
+        """Place or body names in the question that no indexed report mentions:
+        "GRDP của Đồng Nai" must not be answered with ours."""
         unknown = []
-        for run in runs:
+        for run in proper_names(question):
             folded = [fold(w).lower() for w in run]
             if any(stats.df.get(f"{a}_{b}", 0) == 0 for a, b in zip(folded, folded[1:])):
                 unknown.append(" ".join(run))
@@ -118,12 +139,12 @@ class ExtractiveAnswerer:
     def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer:
         intent = read_intent(question)
         if intent.injection:
-            return self._refuse(question, INJECTION)
+            return self._refuse(question, INJECTION, "instructions in the question")
         if not docs:
-            return self._refuse(question, NOT_FOUND)
-        if intent.signer or intent.issued:
-            # Who signed / when issued: the signature block and the date line answer,
-            # whatever the question's wording shares with them.
+            return self._refuse(question, NOT_FOUND, "nothing retrieved")
+        if intent.signer or intent.issued or intent.recipients:
+            # Who signed / when issued / sent to whom: the signature block, the date line
+            # and the recipients list answer, whatever wording they share with the question.
             meta = self._signature_or_date(question, self._named_kind(question, docs), intent)
             if meta:
                 return meta
@@ -131,39 +152,52 @@ class ExtractiveAnswerer:
         stats = snapshot.lexical
         # "tinh se lam gi de thu hut dau tu": restored first, so that stop words are
         # told apart from topic words ("đâu" vs "đầu tư") and nouns can be tagged.
-        restored = snapshot.restorer.restore(question)
+        rewrite = self._reworded(snapshot.restorer.restore(question), has_diacritics(question), stats)
+        restored = rewrite.text
+        intent = reworded(intent, restored)
         weights = self._question_terms(restored, snapshot, intent)
-        if not weights or self._unknown_names(question, stats):
-            return self._refuse(question, NOT_FOUND)
+        wordings = [weights] + [w for w in (self._question_terms(v, snapshot, intent) for v in rewrite.variants) if w]
+        # Names are checked as reworded: "Sài Gòn" is the reports' "Thành phố Hồ Chí Minh".
+        if not weights or self._unknown_names(restored, stats):
+            return self._refuse(question, NOT_FOUND, "names or words no report has")
         nouns = noun_syllables(restored)
         if has_diacritics(question):
-            # As typed: folded, "dê" (goat) would pass for "để" and "đề".
-            unseen = sorted({fold(t) for t in tokens(FRAMING.sub(" ", question))
+            # As typed: folded, "dê" (goat) would pass for "để" and "đề". Everyday words
+            # the thesaurus put in the reports' terms are judged as reworded.
+            unseen = sorted({fold(t) for t in tokens(FRAMING.sub(" ", restored))
                              if t.isalpha() and t not in STOP and not stats.df_exact.get(t) and fold(t) in nouns})
         else:
             unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t) and t in nouns]
         unseen = [t for t in unseen if t in weights]
         unseen_share = sum(weights[t] for t in unseen) / sum(weights.values())
-        if unseen and ((intent.number or intent.percent) or unseen_share >= self.policy.max_unseen):
-            # A thing no report ever names ("giá xăng", "mưa") cannot be answered from
-            # them: not as a figure at all, nor when it carries much of the question.
+        limit = self.policy.max_unseen_figure if (intent.number or intent.percent) else self.policy.max_unseen
+        if unseen and unseen_share >= limit:
+            # A thing no report ever names ("giá xăng", "mưa", "đàn dê") cannot be
+            # answered from them, least of all with a figure. A small share is a
+            # colloquial modifier the thesaurus did not know ("máy móc"), not the topic.
             # Unseen verbs ("chiếm") are only phrasing and do not count.
-            return self._refuse(question, NOT_FOUND)
+            return self._refuse(question, NOT_FOUND, "topic words no report uses")
 
         # Sentences from a report of another level (a district's figures for a question
-        # about the province) or from a plan for a question about results are not
-        # candidates at all.
-        units = [u for u in self._score_units(docs[: self.policy.candidates], weights, intent) if self._admissible(u, intent)]
+        # about the province), from a report other than the one the question names, from
+        # a passage about somewhere else than a place it names ("huyện Vân Khê"), or from
+        # a plan for a question about results are not candidates at all.
+        named = named_reports(question, snapshot.names, snapshot.places)
+        places = [{f"{a}_{b}" for a, b in zip(run, run[1:])}
+                  for run in ([fold(w).lower() for w in r] for r in proper_names(restored))]
+        units = [u for u in self._score_units(docs[: self.policy.candidates], wordings, intent)
+                 if self._admissible(u, intent, named) and self._mentions(u, places, snapshot)]
         if focus:
             # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
-            focus_weights = self._question_terms(snapshot.restorer.restore(focus), snapshot, intent)
+            focus_weights = self._question_terms(
+                self._reworded(snapshot.restorer.restore(focus), has_diacritics(focus), stats).text, snapshot, intent)
             units = [u for u in units if self._coverage(focus_weights, u.terms) >= 0.5]
         if not units:
-            return self._refuse(question, NOT_FOUND)
+            return self._refuse(question, NOT_FOUND, "no admissible passage")
         best = units[0]
-        chunk_cov = self._coverage(weights, self._terms(best.doc.metadata["section_path"] + "\n" + best.doc.page_content))
+        chunk_cov = best_coverage(wordings, self._terms(best.doc.metadata["section_path"] + "\n" + best.doc.page_content))
         if chunk_cov < self.policy.min_coverage or best.coverage < self.policy.min_sentence:
-            return self._refuse(question, NOT_FOUND)
+            return self._refuse(question, NOT_FOUND, "too little of the question covered")
         # The kind of answer the question needs must be in the sentence we quote: a figure
         # counting the asked unit, a document number, a person. Look a little below the
         # best sentence for one that has it; otherwise the reports do not say. A stand-in
@@ -171,35 +205,71 @@ class ExtractiveAnswerer:
         # not answer "giải ngân bao nhiêu %".
         names = frozenset(w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper())
         floor = max(self.policy.min_sentence, 0.7 * best.coverage)
-        fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor and self._fits(u, intent, names)]
+        fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor
+                and self._fits(u, intent, names, question)]
         if intent.future:
             # "Tỉnh sẽ làm gì ...": what the plan part commits to, when it speaks to it.
             planned = [u for u in units if u.doc.metadata.get("programme") and u.score >= 0.6 * best.score
-                       and u.coverage >= floor and self._fits(u, intent, names)]
+                       and u.coverage >= floor and self._fits(u, intent, names, question)]
             fits = planned or fits
+        if intent.number or intent.percent or intent.rank:
+            # A figure answers only if it is about what the question singles out: one of
+            # its rarest nouns the reports use must be in the quote ("giá trị sản xuất
+            # ngành nông, lâm nghiệp và thủy sản" is not the total "giá trị sản xuất").
+            key = self._key_terms(weights, nouns, snapshot)
+            fits = [u for u in fits if not key or key & self._terms(u.doc.metadata["section_path"] + " " + u.text)]
+        # "Vì sao ... còn hạn chế?": the causes answer, not the list of shortcomings
+        # that shares the question's words.
+        causes = self._causes(units, best) if intent.why else []
+        fits = causes or fits
         if not fits:
             needs_figure = intent.number or intent.percent or intent.rank
-            return self._refuse(question, NO_FIGURE if needs_figure else NOT_FOUND)
-        chosen = self._choose([fits[0]] + [u for u in units if u is not fits[0]], intent)
-        if intent.listing:
-            chosen = self._list_items(chosen) or chosen
+            return self._refuse(question, NO_FIGURE if needs_figure else NOT_FOUND, "no sentence gives the kind of answer asked")
+        if causes:
+            # Only causes: the shortcomings around them answer another question.
+            chosen = self._choose(causes, intent)
+            chosen = self._list_items(chosen[:1]) or chosen
+        else:
+            chosen = self._choose([fits[0]] + [u for u in units if u is not fits[0]], intent)
+            if intent.listing or intent.why:
+                chosen = self._list_items(chosen) or chosen
+            elif intent.future and chosen[0].doc.metadata.get("programme"):
+                chosen = self._commitment(chosen)
         return self._compose(question, self._with_table_headers(chosen))
 
-    def _refuse(self, question: str, message: str) -> Answer:
+    def _refuse(self, question: str, message: str, reason: str = "") -> Answer:
+        log.debug("refused %r: %s", question, reason)
         return Answer(question=question, answer=message, found=False, mode=self.mode)
 
     @staticmethod
-    def _admissible(unit: _Unit, intent: Intent) -> bool:
-        level = unit.doc.metadata.get("doc_level")
-        if intent.level and level and level != intent.level:
+    def _admissible(unit: _Unit, intent: Intent, named: set[str] = frozenset()) -> bool:
+        meta = unit.doc.metadata
+        level = meta.get("doc_level")
+        if intent.level and level and level != intent.level and not named:
             return False      # the question is about a province, this report a district
-        if intent.past and unit.doc.metadata.get("programme"):
-            return False      # "đã chi bao nhiêu" is not answered by next year's target
+        if named and meta["doc_id"] not in named:
+            return False      # "UBND tỉnh Bình Phước ...": not another report's sentence
+        if meta.get("programme"):
+            if intent.past:
+                return False  # "đã chi bao nhiêu" is not answered by next year's target
+            if intent.years and not any(y in meta["section_path"] + meta.get("heading", "") + unit.doc.page_content
+                                        for y in intent.years):
+                return False  # "năm 2023" is not answered by the plan for 2024
         return True
 
     @staticmethod
-    def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset()) -> bool:
-        return satisfies(unit.text, intent, question_names)
+    def _mentions(unit: _Unit, places: list[set[str]], snapshot: Snapshot) -> bool:
+        """Every place the question names is the report's own (title, place, issuer) or
+        is named in the passage itself."""
+        if not places:
+            return True
+        own = snapshot.names.get(unit.doc.metadata["doc_id"], frozenset())
+        here = name_pairs(unit.doc.metadata["section_path"] + "\n" + unit.doc.page_content)
+        return all(p <= own or p <= here for p in places)
+
+    @staticmethod
+    def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "") -> bool:
+        return satisfies(unit.text, intent, question_names, question)
 
     def _section_doc(self, like: Document, section_id: str) -> Document | None:
         text = self._sections(like.metadata["doc_id"], section_id)
@@ -215,9 +285,13 @@ class ExtractiveAnswerer:
 
     def _signature_or_date(self, question: str, top: Document, intent: Intent) -> Answer | None:
         section_id, pattern = ("closing", _ON_BEHALF) if intent.signer else ("preamble", _DATE_LINE)
+        if intent.recipients:
+            section_id = "closing"
         doc = self._section_doc(top, section_id)
         if doc is None:
             return None
+        if intent.recipients:
+            return self._recipients(question, doc)
         match = pattern.search(doc.page_content)
         if not match:
             return None
@@ -225,12 +299,28 @@ class ExtractiveAnswerer:
         unit = _Unit(doc, match.start(), end, score=1.0)
         return self._compose(question, [unit])
 
-    def _score_units(self, docs: list[Document], weights: dict[str, float], intent: Intent) -> list[_Unit]:
+    def _recipients(self, question: str, closing: Document) -> Answer | None:
+        """The "Nơi nhận:" list, one quote per recipient, up to the signature."""
+        text = closing.page_content
+        start = re.search(r"Nơi (?:nhận|gửi)\s*:", text, re.IGNORECASE)
+        if start is None:
+            return None
+        end = _ON_BEHALF.search(text, start.end())
+        items, pos = [], start.end()
+        for line in text[start.end() : end.start() if end else len(text)].split("\n"):
+            body = line.strip().lstrip("-+•*– ").rstrip(";,. ")
+            offset = text.find(body, pos) if body else -1
+            if offset >= 0 and not re.match(r"(?:Lưu|LƯU)\b", body):
+                items.append(_Unit(closing, offset, offset + len(body), score=1.0))
+                pos = offset + len(body)
+        return self._compose(question, items) if items else None
+
+    def _score_units(self, docs: list[Document], wordings: list[dict[str, float]], intent: Intent) -> list[_Unit]:
         units: list[_Unit] = []
         for rank, doc in enumerate(docs):
             text = doc.page_content
             chunk_terms = self._terms(doc.metadata["section_path"] + "\n" + text)
-            chunk_cov = self._coverage(weights, chunk_terms)
+            chunk_cov = best_coverage(wordings, chunk_terms)
             prior = 1.0 / (1 + rank)
             for start, end in sentence_spans(text):
                 spans = [(start, end)]
@@ -239,10 +329,13 @@ class ExtractiveAnswerer:
                 for s, e in spans:
                     unit = _Unit(doc, s, e)
                     unit.terms = self._terms(unit.text)
-                    unit.coverage = self._coverage(weights, unit.terms)
+                    unit.coverage = best_coverage(wordings, unit.terms)
                     score = 0.55 * unit.coverage + 0.3 * chunk_cov + 0.15 * prior
                     if intent.number or intent.percent:
                         score += 0.1 if answers_figure(unit.text, intent) else -0.2
+                        # The figure must stand with the words asked about: in "a; số hồ
+                        # sơ trễ hạn là 2.430" the clause with the figure decides.
+                        score += 0.2 * self._figure_clause_coverage(unit.text, wordings, intent)
                     if intent.future and doc.metadata.get("programme"):
                         score += 0.08
                     if intent.years:
@@ -260,6 +353,10 @@ class ExtractiveAnswerer:
                     units.append(unit)
         units.sort(key=lambda u: -u.score)
         return units
+
+    def _figure_clause_coverage(self, text: str, wordings: list[dict[str, float]], intent: Intent) -> float:
+        clauses = [m.group(0) for m in re.finditer(r"[^;]+", text)]
+        return max((best_coverage(wordings, self._terms(c)) for c in clauses if answers_figure(c, intent)), default=0.0)
 
     def _choose(self, units: list[_Unit], intent: Intent) -> list[_Unit]:
         best = units[0]
@@ -282,12 +379,14 @@ class ExtractiveAnswerer:
         return chosen
 
     def _list_items(self, chosen: list[_Unit]) -> list[_Unit]:
-        """"Những ... nào / gì" answered by a bulleted list: quote every bullet of the
-        section (the list may run over several chunks), when the best sentence is one
-        of the bullets or the line that introduces them."""
+        """"Những ... nào / gì" answered by a list: quote every item, each with its
+        section. A bulleted list is taken whole from the section (it may run over
+        several chunks) when the best sentence is one of the bullets or the line that
+        introduces them; a list written inside one sentence ("như: a; b; c") is cut at
+        its semicolons."""
         best = next((u for u in chosen if self._opens_list(u)), None)
         if best is None:
-            return []
+            return self._inline_items(chosen[0])
         section = self._section_doc(best.doc, best.doc.metadata["section_id"]) or best.doc
         section.metadata["section_path"] = best.doc.metadata["section_path"]
         items, pos = [], 0
@@ -295,6 +394,89 @@ class ExtractiveAnswerer:
             if _BULLET_LINE.match(line):
                 items.append(_Unit(section, pos, pos + len(line), score=best.score))
             pos += len(line) + 1
+        return items if len(items) >= 2 else []
+
+    def _causes(self, units: list[_Unit], best: _Unit) -> list[_Unit]:
+        """Sentences on causes: those about the question, and those in the best
+        sentence's own section or in a "Nguyên nhân" section beside it, which refer back
+        ("Những hạn chế trên do ...") rather than repeat the question's words."""
+        meta = best.doc.metadata
+
+        def beside(u: _Unit) -> bool:
+            m = u.doc.metadata
+            return m["doc_id"] == meta["doc_id"] and (
+                m["section_id"] == meta["section_id"]
+                or _parent(m["section_id"]) == _parent(meta["section_id"]) and bool(_CAUSE.search(m.get("heading", ""))))
+
+        found = [u for u in units if _CAUSE.search(u.doc.metadata.get("heading", "") + " " + u.text) and (
+            (u.score >= 0.6 * best.score and u.coverage >= self.policy.min_sentence) or beside(u))]
+        return found or self._cause_section(best)
+
+    def _cause_section(self, best: _Unit) -> list[_Unit]:
+        """Causes retrieval did not bring, as they rarely share the question's words:
+        the sentences on causes in the best sentence's own section (which may run over
+        several chunks), else the "Nguyên nhân" section beside it (its sibling under
+        the same heading)."""
+        section_id = best.doc.metadata["section_id"]
+        own = self._section_doc(best.doc, section_id)
+        if own is not None:
+            own.metadata["section_path"] = best.doc.metadata["section_path"]
+            found = [_Unit(own, s, e, score=best.score, coverage=best.coverage)
+                     for s, e in sentence_spans(own.page_content) if _CAUSE.search(own.page_content[s:e])]
+            if found:
+                return found
+        if self._outline is None:
+            return []
+        siblings = [(sid, heading) for sid, heading in self._outline(best.doc.metadata["doc_id"])
+                    if sid != section_id and _parent(sid) == _parent(section_id) and "." in sid
+                    and _CAUSE.search(heading)]
+        if not siblings:
+            return []
+        doc = self._section_doc(best.doc, siblings[0][0])
+        if doc is None:
+            return []
+        doc.metadata["section_path"] = best.doc.metadata["section_path"].rsplit(" › ", 1)[0] + " › " + siblings[0][1]
+        doc.metadata["heading"] = siblings[0][1]
+        return [_Unit(doc, s, e, score=best.score, coverage=best.coverage) for s, e in sentence_spans(doc.page_content)
+                if not re.fullmatch(r"[\W\d]*", doc.page_content[s:e]) and doc.page_content[s:e].strip() != siblings[0][1].strip()]
+
+    def _commitment(self, chosen: list[_Unit]) -> list[_Unit]:
+        """A commitment is a whole item of the work programme ("1. Tập trung quyết liệt
+        công tác thu ngân sách; ... Đẩy nhanh ... đấu giá quyền sử dụng đất ..."): quote
+        its paragraph sentence by sentence, when short enough to read, then any other
+        commitment that speaks to the question as closely."""
+        best = chosen[0]
+        text = best.doc.page_content
+        start = text.rfind("\n", 0, best.start) + 1
+        end = text.find("\n", best.end)
+        end = len(text) if end < 0 else end
+        if end - start > self.policy.commitment_paragraph:
+            return chosen
+        paragraph = [_Unit(best.doc, start + s, start + e, score=best.score, coverage=best.coverage)
+                     for s, e in sentence_spans(text[start:end])]
+        others = [u for u in chosen[1:] if u.doc.metadata.get("programme") and u.coverage >= 0.8 * best.coverage
+                  and u.doc.metadata["section_id"] != best.doc.metadata["section_id"]]
+        return (paragraph or [best]) + others
+
+    @staticmethod
+    def _inline_items(unit: _Unit) -> list[_Unit]:
+        text = unit.doc.page_content
+        sentence = next(((s, e) for s, e in sentence_spans(text) if s <= unit.start < e), None)
+        if sentence is None:
+            return []
+        start, end = sentence
+        intro = _INLINE_LIST.search(text, start, end)
+        if intro is None or unit.end <= intro.start() and text.rfind(";", unit.end, intro.start()) >= 0:
+            return []     # the best clause is not the list nor the clause that opens it
+        items, pos = [], intro.end()
+        for part in re.split(r"(;)", text[intro.end():end]):
+            if part != ";" and part.strip(" .…"):
+                lead = len(part) - len(part.lstrip())
+                body = part.rstrip()
+                if body.endswith(".") and not body.endswith(".."):
+                    body = body[:-1]      # the sentence's full stop, not an ellipsis
+                items.append(_Unit(unit.doc, pos + lead, pos + len(body), score=unit.score))
+            pos += len(part)
         return items if len(items) >= 2 else []
 
     @staticmethod

@@ -82,16 +82,43 @@ def quote_for(claim: str, source: Document) -> str:
     return source.page_content[start:end]
 
 
+def _window(doc: Document, quotes: list[str], size: int) -> Document:
+    """The passage cut to whole sentences around its quotes (or its opening), about
+    `size` characters; the quotes themselves are always kept whole."""
+    text = doc.page_content
+    if len(text) <= size:
+        return doc
+    found = [(text.find(q), text.find(q) + len(q)) for q in quotes if q and q in text]
+    start = min((s for s, _ in found), default=0)
+    end = max((e for _, e in found), default=0)
+    spans = sentence_spans(text)
+    for s, e in spans:                       # grow by whole sentences, after then before
+        if end - start >= size:
+            break
+        if s >= end:
+            end = e
+    for s, e in reversed(spans):
+        if end - start >= size:
+            break
+        if e <= start:
+            start = s
+    return Document(page_content=text[start:end], metadata=doc.metadata)
+
+
 class LLMAnswerer:
     mode = "llm"
 
-    def __init__(self, chat_model: BaseChatModel, extractive: ExtractiveAnswerer, max_sources: int = 3) -> None:
+    def __init__(self, chat_model: BaseChatModel, extractive: ExtractiveAnswerer, max_sources: int = 3,
+                 source_chars: int = 500) -> None:
         self.chat_model = chat_model
         self.extractive = extractive
         self.max_sources = max_sources
+        self.source_chars = source_chars
 
     def _sources(self, draft: Answer, docs: list[Document]) -> list[Document]:
-        """The chunks the extractive answer quotes first, then the next best, one per section."""
+        """The chunks the extractive answer quotes first, then the next best, one per
+        section, each cut to a window around what it quotes: on two CPU cores the model
+        reads about 70 tokens a second, so a shorter prompt is a sooner first token."""
         cited = [(c.doc_id, c.section_id) for c in draft.citations]
         ordered = sorted(docs, key=lambda d: (d.metadata["doc_id"], d.metadata["section_id"]) not in cited)
         seen, out = set(), []
@@ -99,7 +126,8 @@ class LLMAnswerer:
             key = doc.metadata["section_id"]
             if key not in seen:
                 seen.add(key)
-                out.append(doc)
+                quotes = [c.quote for c in draft.citations if c.section_id == key and c.doc_id == doc.metadata["doc_id"]]
+                out.append(_window(doc, quotes, self.source_chars))
         return out[: self.max_sources]
 
     def _finish(self, question: str, text: str, sources: list[Document], draft: Answer) -> Answer:

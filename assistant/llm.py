@@ -21,7 +21,7 @@ def make_chat_model(settings: Settings):
 
         return ChatOpenAI(
             base_url=settings.llm_url, model=settings.llm_model or "local-model",
-            api_key=settings.llm_api_key.get_secret_value(), temperature=0, max_tokens=512, timeout=120,
+            api_key=settings.llm_api_key.get_secret_value(), temperature=0, max_tokens=384, timeout=120,
             max_retries=0,
         )
     try:
@@ -33,4 +33,4 @@ def make_chat_model(settings: Settings):
         ) from exc
     if not settings.llm_model:
         raise InputError("ASSISTANT_LLM_MODEL phải là đường dẫn tệp .gguf / set ASSISTANT_LLM_MODEL to a .gguf file")
-    return ChatLlamaCpp(model_path=settings.llm_model, temperature=0, max_tokens=512, n_ctx=4096, verbose=False)
+    return ChatLlamaCpp(model_path=settings.llm_model, temperature=0, max_tokens=384, n_ctx=4096, verbose=False)

@@ -29,6 +29,7 @@ from ingest.pipeline import PreparedReport, prepare_report, validate_doc_id
 from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
 from vectorstore.embeddings import embedding_namespace, make_embeddings
 from vectorstore.hybrid import HybridRetriever
+from vectorstore.synonyms import Thesaurus
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,18 @@ class AssistantService:
             bigrams=settings.retrieval.bigrams,
         )
         r = settings.retrieval
+        thesaurus = Thesaurus.packaged() if r.synonyms else None
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=r.k, fetch_k=r.fetch_k, rrf_k=r.rrf_k,
             mode=r.mode, programme_boost=r.programme_boost, doc_prior=r.doc_prior,
             dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
             restore_diacritics=r.restore_diacritics, rerank_weight=r.rerank_weight, rerank_depth=r.rerank_depth,
-            adaptive=r.adaptive, answer_type_bonus=r.answer_type_bonus,
+            adaptive=r.adaptive, answer_type_bonus=r.answer_type_bonus, thesaurus=thesaurus,
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)
-        extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy)
+        extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy, thesaurus,
+                                        outline=self._section_outline)
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
         self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)
@@ -99,6 +102,9 @@ class AssistantService:
     def _section_text(self, doc_id: str, section_id: str) -> str | None:
         section = self.index.section(doc_id, section_id)
         return section.text if section else None
+
+    def _section_outline(self, doc_id: str) -> list[tuple[str, str]]:
+        return [(s.section_id, s.heading) for s in self.index.sections(doc_id)]
 
     # ----- reports ----------------------------------------------------------------------
     def prepare(self, loaded: LoadedText, doc_id: str | None = None, title: str | None = None) -> PreparedReport:

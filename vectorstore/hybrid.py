@@ -17,10 +17,13 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ingest.vntext import has_diacritics
 from vectorstore.answer_type import satisfies
 from vectorstore.coverage import coverage, question_weights
 from vectorstore.document_index import DocumentIndex, Snapshot, StoredChunk
-from vectorstore.intent import kind_named, read_intent
+from vectorstore.intent import kind_named, read_intent, reworded
+from vectorstore.naming import named_reports
+from vectorstore.synonyms import Thesaurus
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -67,6 +70,7 @@ class HybridRetriever(BaseRetriever):
     answer_type_bonus: float = 0.15
     adaptive: float = 4.0      # 0 = fixed weights; >0 = lean on dense when words match poorly
     doc_ids: list[str] | None = None
+    thesaurus: Thesaurus | None = None
 
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[ScoredChunk]:
         snapshot = self.index.snapshot()
@@ -74,8 +78,12 @@ class HybridRetriever(BaseRetriever):
             return []
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         intent = read_intent(query)
+        asked, typed_accents = query, has_diacritics(query)
         if self.restore_diacritics:
             query = snapshot.restorer.restore(query)
+        if self.thesaurus is not None:
+            query = self.thesaurus.rewrite(query, snapshot.lexical, typed_accents).text
+            intent = reworded(intent, query)
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
@@ -97,14 +105,15 @@ class HybridRetriever(BaseRetriever):
         if self.rerank_weight:
             fused = self._rerank(snapshot, weights, fused, self.rerank_weight * (confidence if self.adaptive else 1.0), intent)
         # Preferences that no amount of word overlap should undo come last, as factors.
-        factors = self._preferences(snapshot, query, intent, doc_ids)
+        factors = self._preferences(snapshot, query, intent, doc_ids, asked)
         for pos in fused:
             fused[pos] *= factors(snapshot.chunks[pos])
-        if intent.signer or intent.issued:
-            self._route_to_metadata(snapshot, query, "closing" if intent.signer else "preamble", fused, doc_ids)
+        if intent.signer or intent.issued or intent.recipients:
+            closing = intent.signer or intent.recipients
+            self._route_to_metadata(snapshot, query, "closing" if closing else "preamble", fused, doc_ids)
         return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k)
 
-    def _preferences(self, snapshot: Snapshot, query: str, intent, doc_ids):
+    def _preferences(self, snapshot: Snapshot, query: str, intent, doc_ids, asked: str = ""):
         doc_weight: dict[str, float] = {}
         if self.doc_prior and len(snapshot.doc_ids) > 1 and not doc_ids:
             # Questions rarely name their report, but their words lean towards one.
@@ -113,14 +122,19 @@ class HybridRetriever(BaseRetriever):
             if top > 0:
                 doc_weight = dict(zip(snapshot.doc_ids, doc_scores / top))
 
+        # Names as the user typed them: capitals, and diacritics or their absence.
+        named = named_reports(asked or query, snapshot.names, snapshot.places) if not doc_ids else set()
+
         def factor(chunk: StoredChunk) -> float:
             value = 1.0 + self.doc_prior * doc_weight.get(chunk.doc_id, 0.0)
+            if named and chunk.doc_id not in named:
+                value *= 0.4      # "UBND tỉnh Bình Phước sẽ ...": another report's words do not answer
             level = snapshot.doc_level.get(chunk.doc_id, "")
             if intent.level and level and level != intent.level:
                 value *= 0.5      # "tỉnh đã giải ngân bao nhiêu" is not a district's figure
             if self.programme_boost and intent.future and chunk.programme:
                 value *= 1.0 + self.programme_boost
-            if chunk.section_id == "closing" and not intent.signer:
+            if chunk.section_id == "closing" and not (intent.signer or intent.recipients):
                 value *= 0.3      # the recipients list matches many words, answers nothing
             return value
 

@@ -8,7 +8,7 @@ nhiêu" question needs a figure).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.vntext import canonical_syllable, fold, has_diacritics
 
@@ -20,17 +20,24 @@ _WHO = re.compile(r"\b(?:ai|nguoi nao|ong nao|ba nao|dong chi nao|pho thu tuong 
 _SIGNER = re.compile(r"\b(?:ai (?:la nguoi )?ky|nguoi ky|ky boi|ky ten|ai ky|ky (?:bao cao|van ban|ke hoach))\b")
 _ISSUED = re.compile(r"\b(?:ban hanh|ky|lap|gui|trinh) (?:vao |tu )?(?:ngay nao|khi nao|luc nao|bao gio|thoi gian nao)|(?:bao cao|van ban|ke hoach) (?:nay )?(?:co |duoc )?(?:ngay|ngay thang) (?:nao|bao nhieu)")
 _CODE = re.compile(r"\b(?:so may|so bao nhieu|so hieu|so ky hieu|(?:nghi quyet|quyet dinh|ke hoach|chuong trinh hanh dong|chi thi|cong van|thong tu|nghi dinh) (?:so )?(?:nao|gi))\b")
+_OTHER_DOCUMENT = re.compile(r"\b(?:quyet dinh|nghi quyet|chi thi|cong van|de an|thong bao|thong tu|nghi dinh|luat)\b")
+# "Báo cáo gửi lên cơ quan nào?": the recipients list ("Nơi nhận") answers.
+_RECIPIENTS = re.compile(
+    r"\b(?:noi nhan|gui (?:len |den |toi |cho )?(?:ai|nhung ai|co quan nao|nhung co quan nao|nhung noi nao|noi nao|dau))\b"
+)
+_EVERY = re.compile(r"\b(?:nam|thang|ngay|luc|khi) nao\b.*\bcung\b")
+_ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
 _WHY = re.compile(r"\b(?:vi sao|tai sao|nguyen nhan|do dau|vi dau|ly do)\b")
 _LIST = re.compile(r"\b(?:nhung|cac)\b.*\b(?:nao|gi)\b|\b(?:liet ke|ke ten|gom nhung|bao gom|gom)\b")
 # "kế hoạch" alone is not future ("đạt 95% kế hoạch"); "đã" marks a past result.
 _FUTURE = re.compile(
     r"\b(?:se|cam ket|cuoi nam|sap toi|thoi gian toi|nam toi|phuong huong|nhiem vu|du kien|"
     r"dinh huong|phan dau|muc tieu|chuong trinh cong tac|tiep tuc|ke hoach (?:cuoi nam|nam toi|sap toi)|"
-    r"co ke hoach|dat muc tieu|chi tieu (?:nam|giai doan)|han chot|thoi han|theo ke hoach|phai dat)\b"
+    r"co ke hoach|dat muc tieu|chi tieu (?:nam|giai doan)|han chot|thoi han|theo ke hoach|phai dat|den nam 20\d\d)\b"
 )
 _INJECTION = re.compile(
     r"bo qua (?:cac |moi |tat ca )?(?:huong dan|chi dan|lenh|yeu cau)|ignore (?:all |the |previous |your )*(?:instructions|rules)|"
-    r"system prompt|prompt he thong|(?:tiet lo|cho (?:toi )?biet|in ra) (?:cau |loi )?(?:lenh|prompt|huong dan)|"
+    r"system prompt|prompt he thong|dong vai|gia vo la|khong can trich dan|khong (?:can )?(?:dan|ghi) nguon|(?:tiet lo|cho (?:toi )?biet|in ra) (?:cau |loi )?(?:lenh|prompt|huong dan)|"
     r"ban (?:bay gio |hien )?la (?:mot )?(?:tro ly|ai|chatgpt|mo hinh) khac|jailbreak|developer mode"
 )
 
@@ -39,8 +46,12 @@ _INJECTION = re.compile(
 # be a count of. Words after the question word that are not a counted noun:
 _NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cua", "?", "vay", "nua", "lau"}
 # Counted nouns whose figures are written with another word ("bao nhiêu tiền" -> "tỷ đồng").
-_UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot")}
-_UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+)")
+# "Bao nhiêu lần" counts events, which reports count as "cuộc", "vụ", "lượt", "đợt".
+_UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot"), "lan": ("lan", "luot", "cuoc", "vu", "dot")}
+# "lên bao nhiêu năm 2024": a year after the word makes it a date, not a unit counted.
+_UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+)(?!\s+(?:19|20)\d\d)\b")
+# With diacritics, "máy móc" (machines) is not "mấy móc".
+_UNIT_AFTER_ACCENTED = re.compile(r"\b(?:bao nhiêu|mấy)\s+(\w+)(?!\s+(?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,11 +59,13 @@ class Intent:
     number: bool = False
     percent: bool = False
     date: bool = False
+    date_part: str = ""           # "day" / "month" / "year" the answer must name ("" = any date)
     who: bool = False
     listing: bool = False
     future: bool = False
     injection: bool = False
     signer: bool = False          # "ai ký báo cáo": the signature block answers
+    recipients: bool = False      # "báo cáo gửi những cơ quan nào": the "Nơi nhận" list answers
     issued: bool = False          # "ban hành ngày nào": the date line answers
     code: bool = False            # "nghị quyết số mấy": a document number answers
     why: bool = False             # "vì sao": causes ("nguyên nhân") answer
@@ -97,12 +110,28 @@ def _unit_qualifier(question: str) -> str:
     return ""
 
 
-def _units(folded: str) -> tuple[str, ...]:
-    match = _UNIT_AFTER.search(folded)
-    if not match or match.group(1) in _NOT_UNITS:
+def _units(question: str) -> tuple[str, ...]:
+    if has_diacritics(question):
+        match = _UNIT_AFTER_ACCENTED.search(question)
+        word = fold(match.group(1)).lower() if match else ""
+    else:
+        match = _UNIT_AFTER.search(fold(question).lower())
+        word = match.group(1) if match else ""
+    if not word or word in _NOT_UNITS:
         return ()
-    unit = canonical_syllable(match.group(1))     # "tỷ" and "tỉ" are one unit
+    unit = canonical_syllable(word)     # "tỷ" and "tỉ" are one unit
     return _UNIT_ALIASES.get(unit, (unit,))
+
+
+def _date_part(folded: str) -> str:
+    """'ngày nào' needs a day, 'tháng nào' a month, 'năm nào' a year."""
+    if re.search(r"\bngay (?:nao|may|bao nhieu)\b", folded):
+        return "day"
+    if re.search(r"\bthang (?:nao|may)\b", folded):
+        return "month"
+    if re.search(r"\bnam (?:nao|bao nhieu)\b", folded):
+        return "year"
+    return ""
 
 
 def read_intent(question: str) -> Intent:
@@ -116,23 +145,38 @@ def read_intent(question: str) -> Intent:
     return Intent(
         number=number,
         percent=bool(_PERCENT.search(folded)),
-        date=bool(_DATE.search(folded)),
-        who=bool(_WHO.search(folded)) and not signer,
+        # "Năm nào tỉnh cũng ..." is "every year", "có ai ... không" is "is anyone":
+        # neither asks for a date or a person.
+        date=bool(_DATE.search(folded)) and not _EVERY.search(folded),
+        date_part=_date_part(folded),
+        who=bool(_WHO.search(folded)) and not signer and not _ANYONE.search(folded),
         listing=bool(_LIST.search(folded)),
         future=bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded)),
         signer=signer,
-        # "Chương trình số 17-CTr/TU ban hành ngày nào" asks about another document.
-        issued=bool(_ISSUED.search(folded)) and not re.search(r"\d+[-/][A-Za-zĐđ]", question),
+        recipients=bool(_RECIPIENTS.search(folded)) and not signer,
+        # "Chương trình số 17-CTr/TU (số 43) ban hành ngày nào", "Quyết định thành lập
+        # Ban Chỉ đạo ban hành ngày nào" ask about another document than the report.
+        issued=bool(_ISSUED.search(folded)) and not (
+            re.search(r"\d+[-/][A-Za-zĐđ]", question) or re.search(r"\bso \d+", folded) or _OTHER_DOCUMENT.search(folded)),
         code=code,
         why=bool(_WHY.search(folded)),
         past=bool(re.search(r"\bđã\b", question.lower())) and not re.search(r"\bsẽ\b", question.lower()),
         injection=bool(_INJECTION.search(folded)),
         level=_level(question),
         years=tuple(re.findall(r"\b(?:19|20)\d\d\b", question)),
-        units=_units(folded) if number else (),
+        units=_units(question) if number else (),
         unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
     )
+
+
+def reworded(intent: Intent, question: str) -> Intent:
+    """The intent with the counted unit also read from the question as the thesaurus
+    reworded it: "bao nhiêu chàng trai" asks for "thanh niên"."""
+    if not intent.number:
+        return intent
+    units = tuple(dict.fromkeys(intent.units + _units(question)))   # either wording may be the report's
+    return replace(intent, units=units)
 
 
 def kind_named(question: str, title: str) -> bool:

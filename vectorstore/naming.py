@@ -1,0 +1,54 @@
+"""Proper names in a question, and the reports they name.
+
+"UBND tỉnh Bình Phước sẽ làm gì ...": a question that names a report's place or issuer
+is about that report, even when another report's words match it better. Names are runs
+of capitalised words ("Bình Phước", "Hòa Sơn"); a report is named when every adjacent
+pair of the run is in its title, place or issuer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.vntext import fold, has_diacritics, tokens
+
+
+def proper_names(question: str) -> list[list[str]]:
+    """Runs of two or more capitalised words, not counting the question's first word
+    (capitalised as the start of a sentence) nor acronyms (UBND, GRDP). Punctuation
+    separates names ("Bình Long, Chơn Thành" is two)."""
+    runs: list[list[str]] = []
+    for segment_no, segment in enumerate(re.split(r"[^\w\s]+", question)):
+        current: list[str] = []
+        for word_no, word in enumerate(segment.split() + [""]):
+            sentence_start = segment_no == 0 and word_no == 0
+            if word and word[0].isupper() and not word.isupper() and not sentence_start:
+                current.append(word)
+                continue
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    return runs
+
+
+def name_pairs(text: str) -> frozenset[str]:
+    """Folded adjacent word pairs of a report's naming text (title, place, issuer)."""
+    words = [fold(t) for t in tokens(text)]
+    return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
+
+
+def named_reports(question: str, names: dict[str, frozenset[str]],
+                  places: dict[str, frozenset[str]] | None = None) -> set[str]:
+    """The reports whose own names the question uses; empty when it names none, or all
+    of them (then the name does not tell them apart). A report's place ("Hòa Sơn") is
+    also recognised typed without diacritics or capitals ("hoa son")."""
+    named: set[str] = set()
+    for run in proper_names(question):
+        folded = [fold(w).lower() for w in run]
+        pairs = {f"{a}_{b}" for a, b in zip(folded, folded[1:])}
+        named |= {doc for doc, own in names.items() if pairs <= own}
+    if places and not has_diacritics(question):
+        # Only when typed without diacritics: folded, "đông lắm" would be "Đông Lâm".
+        asked = name_pairs(question)
+        named |= {doc for doc, place in places.items() if place and place <= asked}
+    return named if named != set(names) else set()
