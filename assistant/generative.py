@@ -21,6 +21,7 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.models import Answer, Citation
 from ingest.vntext import numbers_in, sentence_spans
 from vectorstore.coverage import coverage, terms_of
+from vectorstore.answer_type import satisfies
 from vectorstore.intent import Intent, read_intent
 
 SYSTEM_PROMPT = (
@@ -46,9 +47,12 @@ def build_messages(question: str, sources: list[Document]) -> list:
     ]
 
 
-def check_grounding(text: str, sources: list[Document], intent: Intent | None = None) -> tuple[bool, str]:
+def check_grounding(text: str, sources: list[Document], intent: Intent | None = None,
+                    draft_quotes: list[str] | None = None, question: str = "") -> tuple[bool, str]:
     """(ok, reason). Cites only given sources, at least one; every figure is in them;
-    the words are the sources' words; a figure question gets a figure."""
+    the words are the sources' words; the answer is of the kind asked (a figure, a
+    person, a date); and every name it states is in what the extractive answer quoted,
+    so the model rewords that answer rather than picking another from the sources."""
     by_id = {d.metadata["section_id"]: d for d in sources}
     cited = [c.strip() for c in _CITED.findall(text)]
     if not cited:
@@ -71,7 +75,27 @@ def check_grounding(text: str, sources: list[Document], intent: Intent | None = 
         return False, "words not from the cited passages"
     if intent is not None and (intent.number or intent.percent or intent.rank) and not numbers_in(claims):
         return False, "a figure was asked and none was given"
+    if intent is not None and (intent.who or intent.date) and not satisfies(claims, intent, question=question):
+        return False, "not the kind of answer asked (a person, a date)"
+    if draft_quotes is not None:
+        allowed_names = set(re.findall(r"\w+", " ".join(draft_quotes))) | set(_capitalised(question))
+        stray_names = [w for w in _capitalised(claims) if w not in allowed_names]
+        if stray_names:
+            return False, f"names what the quotes do not: {stray_names}"
     return True, ""
+
+
+def _capitalised(text: str) -> list[str]:
+    """Capitalised words that do not open a sentence or a list line: names of bodies,
+    places, people ("Tỉnh ủy", "Chính phủ", "Trung Quốc")."""
+    out = []
+    for m in re.finditer(r"\w+", text):
+        before = text[: m.start()]
+        line = before.rsplit("\n", 1)[-1]
+        opens = re.fullmatch(r"\s*(?:[-+•*]\s*)?[\"“(]?", line) or re.search(r"[.!?:]\s*[\"“(]?$", before)
+        if m.group(0)[0].isupper() and not opens:
+            out.append(m.group(0))
+    return out
 
 
 def quote_for(claim: str, source: Document) -> str:
@@ -131,7 +155,8 @@ class LLMAnswerer:
         return out[: self.max_sources]
 
     def _finish(self, question: str, text: str, sources: list[Document], draft: Answer) -> Answer:
-        ok, _reason = check_grounding(text, sources, read_intent(question))
+        ok, _reason = check_grounding(text, sources, read_intent(question),
+                                      [c.quote for c in draft.citations], question)
         if not ok:
             return draft.model_copy(update={"mode": "extractive-fallback"})
         by_id = {d.metadata["section_id"]: d for d in sources}

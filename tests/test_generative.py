@@ -124,3 +124,17 @@ def test_guard_rejects_empty_or_drifting_answers(llm_service, reply):
     service, _ = llm_service(reply)
     answer = service.ask(QUESTION)
     assert answer.mode == "extractive-fallback" and "7,76%" in answer.answer
+
+
+def test_guard_rejects_a_name_the_quotes_do_not_give(llm_service):
+    # "Đông Nam Bộ" is in the section but the model must reword what the extractive
+    # answer quoted, not pick another body or place from the passage.
+    service, _ = llm_service("GRDP ước tăng 7,76%, dẫn đầu Tây Nguyên [A.I.4.(1)].")
+    answer = service.ask(QUESTION)
+    assert answer.mode == "extractive-fallback" and "Tây Nguyên" not in answer.answer
+
+
+def test_guard_rejects_a_place_for_a_who_question(llm_service):
+    service, _ = llm_service("Trung Quốc [A.I.4.(6)].")
+    answer = service.ask("Ai làm trưởng đoàn xúc tiến đầu tư tại Trung Quốc?")
+    assert answer.mode == "extractive-fallback"
