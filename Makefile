@@ -49,11 +49,7 @@ EVAL_SETS := eval/qa_all.jsonl eval/qa_heldout.jsonl eval/qa_heldout2.jsonl eval
 # Scores of docs/EVAL.md: the three sample reports in a store of their own.
 eval: $(STAMP)
 	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant ingest samples/*.txt
-	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval eval/qa_all.jsonl
-	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval eval/qa_heldout.jsonl
-	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval eval/qa_heldout2.jsonl
-	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval eval/qa_heldout3.jsonl
-	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval eval/qa_heldout4.jsonl
+	for set in $(EVAL_SETS); do ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval $$set || exit 1; done
 	# the full question set, scored as one
 	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval $(EVAL_SETS)
 

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 from assistant.models import Answer, Turn
@@ -164,7 +165,7 @@ def cmd_eval(args, settings: Settings) -> int:
     from assistant.evaluation import evaluate, load_questions
 
     questions = [q for file in args.file for q in load_questions(file)]
-    duplicated = sorted({q.id for q in questions if sum(p.id == q.id for p in questions) > 1})
+    duplicated = sorted(i for i, n in Counter(q.id for q in questions).items() if n > 1)
     if duplicated:
         raise InputError(f"Mã câu hỏi trùng nhau / duplicate question ids: {', '.join(duplicated[:5])}")
     report = evaluate(_service(settings), questions)

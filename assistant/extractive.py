@@ -31,7 +31,7 @@ from vectorstore.coverage import FRAMING, STOP, best_coverage, coverage, questio
 from vectorstore.document_index import Snapshot
 from vectorstore.intent import Intent, kind_named, read_intent, reworded
 from vectorstore.lexical import LexicalIndex
-from vectorstore.naming import name_pairs, named_reports, proper_names
+from vectorstore.naming import name_pairs, name_runs, named_reports, proper_names
 from vectorstore.synonyms import Rewrite, Thesaurus
 
 log = logging.getLogger(__name__)
@@ -183,10 +183,11 @@ class ExtractiveAnswerer:
         # a passage about somewhere else than a place it names ("huyện Vân Khê"), or from
         # a plan for a question about results are not candidates at all.
         named = named_reports(question, snapshot.names, snapshot.places)
-        places = [{f"{a}_{b}" for a, b in zip(run, run[1:])}
-                  for run in ([fold(w).lower() for w in r] for r in proper_names(restored))]
-        units = [u for u in self._score_units(docs[: self.policy.candidates], wordings, intent)
-                 if self._admissible(u, intent, named) and self._mentions(u, places, snapshot)]
+        candidates = docs[: self.policy.candidates]
+        places = name_runs(restored)
+        elsewhere = {id(d) for d in candidates if not self._mentions(d, places, snapshot)}
+        units = [u for u in self._score_units(candidates, wordings, intent)
+                 if id(u.doc) not in elsewhere and self._admissible(u, intent, named)]
         if focus:
             # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
             focus_weights = self._question_terms(
@@ -258,13 +259,13 @@ class ExtractiveAnswerer:
         return True
 
     @staticmethod
-    def _mentions(unit: _Unit, places: list[set[str]], snapshot: Snapshot) -> bool:
+    def _mentions(doc: Document, places: list[frozenset[str]], snapshot: Snapshot) -> bool:
         """Every place the question names is the report's own (title, place, issuer) or
         is named in the passage itself."""
         if not places:
             return True
-        own = snapshot.names.get(unit.doc.metadata["doc_id"], frozenset())
-        here = name_pairs(unit.doc.metadata["section_path"] + "\n" + unit.doc.page_content)
+        own = snapshot.names.get(doc.metadata["doc_id"], frozenset())
+        here = name_pairs(doc.metadata["section_path"] + "\n" + doc.page_content)
         return all(p <= own or p <= here for p in places)
 
     @staticmethod
@@ -284,9 +285,8 @@ class ExtractiveAnswerer:
         return next((d for d in docs if kind_named(question, d.metadata.get("doc_title", ""))), docs[0])
 
     def _signature_or_date(self, question: str, top: Document, intent: Intent) -> Answer | None:
-        section_id, pattern = ("closing", _ON_BEHALF) if intent.signer else ("preamble", _DATE_LINE)
-        if intent.recipients:
-            section_id = "closing"
+        closing = intent.signer or intent.recipients
+        section_id, pattern = ("closing", _ON_BEHALF) if closing else ("preamble", _DATE_LINE)
         doc = self._section_doc(top, section_id)
         if doc is None:
             return None

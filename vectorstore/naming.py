@@ -37,15 +37,18 @@ def name_pairs(text: str) -> frozenset[str]:
     return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
+def name_runs(question: str) -> list[frozenset[str]]:
+    """Each proper name of the question as its folded word pairs ("Vân Khê" -> {"van_khe"})."""
+    return [name_pairs(" ".join(run)) for run in proper_names(question)]
+
+
 def named_reports(question: str, names: dict[str, frozenset[str]],
                   places: dict[str, frozenset[str]] | None = None) -> set[str]:
     """The reports whose own names the question uses; empty when it names none, or all
     of them (then the name does not tell them apart). A report's place ("Hòa Sơn") is
     also recognised typed without diacritics or capitals ("hoa son")."""
     named: set[str] = set()
-    for run in proper_names(question):
-        folded = [fold(w).lower() for w in run]
-        pairs = {f"{a}_{b}" for a, b in zip(folded, folded[1:])}
+    for pairs in name_runs(question):
         named |= {doc for doc, own in names.items() if pairs <= own}
     if places and not has_diacritics(question):
         # Only when typed without diacritics: folded, "đông lắm" would be "Đông Lâm".
