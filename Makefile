@@ -44,7 +44,8 @@ test-chroma-server: $(STAMP)
 	test -n "$$ASSISTANT_CHROMA_URL" || { echo "set ASSISTANT_CHROMA_URL (see .ci/run)"; exit 2; }
 	$(PY) -m pytest -q $(SERVER_TESTS)
 
-EVAL_SETS := eval/qa_all.jsonl eval/qa_heldout.jsonl eval/qa_heldout2.jsonl eval/qa_heldout3.jsonl eval/qa_heldout4.jsonl
+EVAL_SETS := eval/qa_all.jsonl eval/qa_heldout.jsonl eval/qa_heldout2.jsonl eval/qa_heldout3.jsonl eval/qa_heldout4.jsonl \
+	eval/qa_heldout5.jsonl
 
 # Scores of docs/EVAL.md: the three sample reports in a store of their own.
 eval: $(STAMP)

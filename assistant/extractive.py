@@ -116,6 +116,20 @@ class ExtractiveAnswerer:
                         and not all(p in snapshot.identity for p in t.split("_"))), key=lambda t: -weights[t])
         return {t for t in known[:k] if weights[t] >= 0.6 * weights[known[0]]}
 
+    @staticmethod
+    def _counted_pairs(question: str) -> set[str]:
+        """The word pairs of what "bao nhiêu" counts ("quyết định hành chính"): a quote
+        that names exactly that thing answers, whatever the question's other nouns."""
+        match = re.search(r"\b(?:bao nhiêu|mấy)\s+((?:\w+\s*){2,4})", question, re.IGNORECASE)
+        if not match:
+            return set()
+        words = []
+        for word in match.group(1).split():
+            if word.lower() in STOP:
+                break
+            words.append(fold(word).lower())
+        return {f"{a}_{b}" for a, b in zip(words, words[1:])}
+
     def _reworded(self, question: str, typed_accents: bool, stats: LexicalIndex) -> Rewrite:
         if self._thesaurus is None:
             return Rewrite(question)
@@ -218,13 +232,20 @@ class ExtractiveAnswerer:
             # its rarest nouns the reports use must be in the quote ("giá trị sản xuất
             # ngành nông, lâm nghiệp và thủy sản" is not the total "giá trị sản xuất").
             key = self._key_terms(weights, nouns, snapshot)
-            fits = [u for u in fits if not key or key & self._terms(u.doc.metadata["section_path"] + " " + u.text)]
+            counted = self._counted_pairs(restored) if intent.units else set()
+            fits = [u for u in fits if not key or key & self._terms(u.doc.metadata["section_path"] + " " + u.text)
+                    or (counted and counted <= u.terms)]
+            fits = [u for u in fits if not self._other_year(u, intent, question)]
+        if intent.number or intent.percent or intent.rank or intent.date:
+            fits = [u for u in fits if self._figure_names(u, places, snapshot, intent, names, question)]
         # "Vì sao ... còn hạn chế?": the causes answer, not the list of shortcomings
         # that shares the question's words.
         causes = self._causes(units, best) if intent.why else []
         fits = causes or fits
         if not fits:
             needs_figure = intent.number or intent.percent or intent.rank
+            log.debug("weights %s; best units: %s", {t: round(w, 2) for t, w in weights.items()},
+                      [(round(u.score, 2), round(u.coverage, 2), u.doc.metadata["section_id"], u.text[:80]) for u in units[:4]])
             return self._refuse(question, NO_FIGURE if needs_figure else NOT_FOUND, "no sentence gives the kind of answer asked")
         if causes:
             # Only causes: the shortcomings around them answer another question.
@@ -267,6 +288,39 @@ class ExtractiveAnswerer:
         own = snapshot.names.get(doc.metadata["doc_id"], frozenset())
         here = name_pairs(doc.metadata["section_path"] + "\n" + doc.page_content)
         return all(p <= own or p <= here for p in places)
+
+    @staticmethod
+    def _figure_names(unit: _Unit, places: list[frozenset[str]], snapshot: Snapshot, intent: Intent,
+                      names: frozenset[str], question: str) -> bool:
+        """A figure answers about a name the question gives ("Cụm công nghiệp Bắc Đông
+        Lâm") only if it stands in the clause that names it: in "Cụm Tân Hòa ... 620 tỷ
+        đồng; Cụm Bắc Đông Lâm ... hoàn thành giải phóng mặt bằng" it does not."""
+        own = snapshot.names.get(unit.doc.metadata["doc_id"], frozenset())
+        specific = [p for p in places if not p <= own and not p <= name_pairs(unit.doc.metadata["section_path"])]
+        if not specific or ";" not in unit.text:
+            return True
+        clauses = [c for c in unit.text.split(";") if satisfies(c, intent, names, question)]
+        return any(all(p <= name_pairs(c) for p in specific) for c in clauses)
+
+    @staticmethod
+    def _other_year(unit: _Unit, intent: Intent, question: str) -> bool:
+        """The question's year appears only inside a date ("công bố tháng 7/2024") while
+        the sentence states its figures for another ("DTI năm 2023"): it is not that
+        year's figure."""
+        if not intent.years:
+            return False
+        context = unit.text     # the sentence's own words say which year its figures are
+        stated = set(re.findall(r"\bnăm\s+((?:19|20)\d\d)\b", context, re.IGNORECASE))
+        alone = any(re.search(rf"(?<![/\-\d]){y}\b", context) for y in intent.years)
+        in_date = any(re.search(rf"/{y}\b", context) for y in intent.years)
+        # "kết quả công bố năm 2024": the date plays the role the question gives its year
+        # ("công bố tháng 7/2024"), and the sentence's own year is what was published.
+        for y in intent.years:
+            before = re.search(rf"(\w+)\s+(?:năm\s+)?{y}\b", question, re.IGNORECASE)
+            word = before.group(1).lower() if before else ""
+            if word and word != "năm" and re.search(rf"\b{word}\s+(?:\S+\s+){{0,2}}\S*/{y}\b", context.lower()):
+                return False
+        return in_date and bool(stated) and not stated & set(intent.years) and not alone
 
     @staticmethod
     def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "") -> bool:
@@ -336,8 +390,10 @@ class ExtractiveAnswerer:
                         # The figure must stand with the words asked about: in "a; số hồ
                         # sơ trễ hạn là 2.430" the clause with the figure decides.
                         score += 0.2 * self._figure_clause_coverage(unit.text, wordings, intent)
-                    if intent.future and doc.metadata.get("programme"):
-                        score += 0.08
+                    if doc.metadata.get("programme"):
+                        # A question without "sẽ", "kế hoạch" asks what was done: on a tie
+                        # the results part answers it, not the programme's "tiếp tục ...".
+                        score += 0.08 if intent.future else -0.03
                     if intent.years:
                         # "năm 2023": a sentence of that year, not next year's target.
                         context = doc.metadata["section_path"] + " " + unit.text

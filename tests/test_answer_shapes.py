@@ -4,6 +4,7 @@ report (PHẦN I / 1.) written for these tests, indexed beside the Đông Lâm s
 Causes for "vì sao", a list written inside one sentence, a commitment quoted as its
 whole programme item, an office answering "ai", the report a question names, a year
 that rules out next year's plan, and everyday words the thesaurus maps to the report's.
+Figures and dates that belong to another name or another year in the same sentence.
 """
 
 from __future__ import annotations
@@ -128,3 +129,50 @@ def test_recipients_come_from_the_list_they_are_sent_to(commune):
     answer = service.ask("Báo cáo của xã Tân Lập được gửi đến những cơ quan nào?")
     assert answer.found
     assert [(c.doc_id, c.section_id, c.quote) for c in answer.citations] == [(tan_lap, "closing", "UBND huyện Sơn Hà")]
+
+
+def test_a_figure_is_answered_only_for_the_name_its_clause_gives(commune):
+    service, _ = commune
+    named = service.ask("Hợp tác xã Phú An ở xã Tân Lập có tổng vốn góp bao nhiêu tỷ đồng?")
+    assert named.found and "2,4 tỷ đồng" in named.answer
+    grounded(service, named)
+    # The same sentence gives Bình Minh no figure: its 2,4 tỷ is Phú An's.
+    other = service.ask("Tổng vốn góp của Hợp tác xã Bình Minh ở xã Tân Lập là bao nhiêu tỷ đồng?")
+    assert not other.found and "2,4" not in other.answer
+
+
+def test_a_year_seen_only_in_a_publication_date_is_not_the_figures_year(commune):
+    service, _ = commune
+    stated = service.ask("Chỉ số hài lòng SIPAS năm 2023 của xã Tân Lập đạt bao nhiêu phần trăm?")
+    assert stated.found and "82,5%" in stated.answer
+    # Published in 3/2024, the index is 2023's: the 2024 index is not in the report.
+    asked = service.ask("Chỉ số hài lòng SIPAS năm 2024 của xã Tân Lập đạt bao nhiêu phần trăm?")
+    assert not asked.found and "82,5" not in asked.answer
+    # Asked by its publication year, the published figure answers.
+    published = service.ask("Theo kết quả công bố năm 2024, chỉ số hài lòng SIPAS của xã Tân Lập đạt bao nhiêu phần trăm?")
+    assert published.found and "82,5%" in published.answer
+
+
+def test_a_count_named_exactly_is_answered_whoever_the_question_says_signed(commune):
+    service, _ = commune
+    answer = service.ask("Năm 2024 lãnh đạo xã Tân Lập đã ký ban hành bao nhiêu quyết định hành chính?")
+    assert answer.found and "126 quyết định hành chính" in answer.answer
+    grounded(service, answer)
+
+
+def test_what_is_planned_for_a_named_thing_is_a_commitment(commune):
+    service, _ = commune
+    # "có kế hoạch gì" asks what is planned, not for a plan's number.
+    answer = service.ask("Xã Tân Lập có kế hoạch gì đối với cây cà phê?")
+    assert answer.found
+    assert answer.citations[0].section_id == "PHẦN III.1"
+    assert "tái canh cây cà phê" in answer.answer
+
+
+def test_a_yes_no_question_with_may_is_not_a_count(commune):
+    service, _ = commune
+    # "Mấy công trình ... có ... không?" asks about the works, not how many there are.
+    answer = service.ask("Mấy công trình nhà văn hóa ấp 3 ở xã Tân Lập có xây dựng đúng tiến độ không?")
+    assert answer.found
+    assert answer.citations[0].section_id == "PHẦN II.1"
+    assert "còn chậm" in answer.answer

@@ -66,7 +66,7 @@ def test_empty_index_or_thesaurus_changes_nothing():
 
 
 def test_packaged_thesaurus_is_well_formed():
-    text = PACKAGED.read_text(encoding="utf-8")
+    text = "\n".join(f.read_text(encoding="utf-8") for f in sorted(PACKAGED.glob("vi_synonyms*.txt")))
     assert unicodedata.normalize("NFC", text) == text
     groups = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     assert all(line.count("=>") == 1 for line in groups)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.vntext import fold, folded_tokens, search_tokens, with_bigrams
+from ingest.vntext import fold, folded_tokens, has_diacritics, search_tokens, with_bigrams
 from vectorstore.lexical import LexicalIndex
 
 # Question words and glue that say nothing about the topic, accented: folded, "đâu"
@@ -22,8 +22,11 @@ STOP = set(
     sẽ hay bạn tôi vậy à nhé cái này đó kia ai khi đâu hỏi xin vui lòng hiện nay đến hết theo từ trên dưới
     làm biết muốn người một giờ lúc năm tháng ngày nhiêu
     vì bị còn vẫn đang cũng nữa rồi mà nhưng nên chứ chuyện thảy nhỉ nha hả ạ khoản mức
+    hai ba bốn sáu bảy tám chín mười
     """.split()
 )
+# Number words ("trong ba năm tới") are the question's own figures, not its topic: read
+# as rare words they outweigh it ("năm thứ ba" is not what it asks about).
 FORMAT_WORDS = {"phan", "tram", "phan_tram"}   # "bao nhiêu phần trăm" asks a format, not a topic
 # Phrases that frame a question ("cam kết của tỉnh về y tế") without being its topic:
 # reports state commitments without the word.
@@ -37,6 +40,25 @@ FRAMING = re.compile(
 
 
 IDENTITY_WEIGHT = 0.2
+# Adverbs, prepositions, pronouns, conjunctions and particles of everyday speech ("lại",
+# "nhau", "hoặc", "vào") are rare in formal reports, so their idf is high; read as topic
+# they decide coverage, and a question asked in plain words is refused for them.
+GLUE_TAGS = frozenset({"P", "R", "L", "E", "C", "CC", "I", "T"})
+GLUE_WEIGHT = 0.1
+
+
+def glue_syllables(question: str) -> frozenset[str]:
+    """Folded syllables of the question's function words, by part of speech; a word
+    that is also tagged as content elsewhere in the question keeps its weight."""
+    if not has_diacritics(question):
+        return frozenset()      # untagged without its marks: nothing is demoted
+    from ingest.segmentation import tagged
+
+    glue, content = set(), set()
+    for word, tag in tagged(question):
+        parts = {fold(p).lower() for p in word.split("_")}
+        (glue if tag in GLUE_TAGS else content).update(parts)
+    return frozenset(glue - content)
 
 
 def question_weights(
@@ -48,11 +70,14 @@ def question_weights(
     kind: "UBND tỉnh Bình Phước"): a question uses them to say which report it means,
     not what passage it wants, so they count for little.
     """
-    toks = [fold(t) for t in search_tokens(FRAMING.sub(" ", question)) if t not in STOP]
+    framed = FRAMING.sub(" ", question)
+    toks = [fold(t) for t in search_tokens(framed) if t not in STOP]
     if drop_format:
         toks = [t for t in toks if t not in FORMAT_WORDS]
+    glue = glue_syllables(framed)
     weights: dict[str, float] = {
-        term: stats.idf(term) * (IDENTITY_WEIGHT if term in identity else 1.0) for term in toks
+        term: stats.idf(term) * (IDENTITY_WEIGHT if term in identity else GLUE_WEIGHT if term in glue else 1.0)
+        for term in toks
     }
     # A pair of question words that never occurs together in the reports is an
     # artefact of phrasing, not missing evidence: only known pairs add weight.

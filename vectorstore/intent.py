@@ -134,13 +134,28 @@ def _date_part(folded: str) -> str:
     return ""
 
 
+# "Mấy công trình ... có làm kịp không?": in a yes/no question "mấy" is a plural
+# ("the few works"), not "how many".
+_YES_NO = re.compile(r"\bco\b.*\bkhong\s*\??\s*$|\bchua\s*\??\s*$|\bhay\b")
+_COUNT_WORDS = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|thu may|hang may)\b")
+
+
+# "mấy năm trước", "mấy tháng nay": the past few years or months, a time, not a count.
+_FEW_PAST = re.compile(r"\bmấy\s+(?:năm|tháng|tuần|ngày|hôm)\s+(?:trước|qua|nay|gần đây|vừa qua|rồi)\b", re.IGNORECASE)
+
+
 def read_intent(question: str) -> Intent:
     folded = fold(question).lower()
-    number = bool(_NUMBER.search(folded)) or (has_diacritics(question) and bool(_NUMBER_ACCENTED.search(question)))
+    counted = _FEW_PAST.sub(" ", question)
+    number = bool(_NUMBER.search(fold(counted).lower())) or (
+        has_diacritics(question) and bool(_NUMBER_ACCENTED.search(counted)))
+    if number and _YES_NO.search(folded) and not _COUNT_WORDS.search(folded):
+        number = False
     if not has_diacritics(question) and re.search(r"\b(?:ty le|ti le)\b", folded):
         number = True
     signer = bool(_SIGNER.search(folded))
-    code = bool(_CODE.search(folded))
+    # "Huyện có kế hoạch gì đối với ..." asks what is planned, not a plan's number.
+    code = bool(_CODE.search(folded)) and not re.search(r"\bco (?:ke hoach|chuong trinh hanh dong) gi\b", folded)
     number = number and not code
     return Intent(
         number=number,

@@ -3,7 +3,7 @@
 Citizens ask "chích ngừa", "xài smartphone", "đi bộ đội"; reports say "tiêm chủng",
 "điện thoại thông minh", "giao quân". BM25 cannot match them, the small embedding
 model matches them weakly, and the answerer would refuse the question because its key
-words appear in no report. `vectorstore/data/vi_synonyms.txt` lists such groups
+words appear in no report. `vectorstore/data/vi_synonyms*.txt` list such groups
 (`everyday | ... => formal | ...`).
 
 Only words the indexed reports do not use are rewritten: when a report says "bà con"
@@ -21,7 +21,8 @@ from pathlib import Path
 from ingest.vntext import fold, has_diacritics, tokens
 from vectorstore.lexical import LexicalIndex
 
-PACKAGED = Path(__file__).with_name("data") / "vi_synonyms.txt"
+# vi_synonyms.txt and further batches beside it (vi_synonyms_*.txt), read as one.
+PACKAGED = Path(__file__).with_name("data")
 _WORD = re.compile(r"\w+")
 
 
@@ -70,8 +71,9 @@ class Thesaurus:
 
     @classmethod
     def packaged(cls) -> Thesaurus:
-        """The thesaurus shipped with the package."""
-        return cls.load(PACKAGED) if PACKAGED.is_file() else cls()
+        """The thesaurus shipped with the package: every batch of groups, as one."""
+        files = sorted(PACKAGED.glob("vi_synonyms*.txt"))
+        return cls.parse("\n".join(f.read_text(encoding="utf-8") for f in files))
 
     def rewrite(self, question: str, stats: LexicalIndex, accented: bool | None = None) -> Rewrite:
         """`accented`: whether the user typed diacritics (the question given may have
@@ -88,8 +90,12 @@ class Thesaurus:
         replaced: list[tuple[str, str]] = []
         i = 0
         while i < len(words):
-            match = self._match(exact, i, self._by_first) if accented else None
-            match = match or self._match(folded, i, self._by_first_folded)
+            # Typed with its marks, a phrase matches only as written: folded, "phần tiền"
+            # (a share of money) would be "phân tiền" (to allocate money).
+            if accented:
+                match = self._match(exact, i, self._by_first)
+            else:
+                match = self._match(folded, i, self._by_first_folded)
             if not match:
                 i += 1
                 continue
