@@ -19,8 +19,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.models import Answer, Citation
-from ingest.vntext import numbers_in, sentence_spans
-from vectorstore.coverage import coverage, terms_of
+from ingest.vntext import fold, numbers_in, sentence_spans
+from vectorstore.coverage import STOP, coverage, terms_of
 from vectorstore.answer_type import satisfies
 from vectorstore.intent import Intent, read_intent
 
@@ -48,8 +48,10 @@ def build_messages(question: str, sources: list[Document]) -> list:
 
 
 def check_grounding(text: str, sources: list[Document], intent: Intent | None = None,
-                    draft_quotes: list[str] | None = None, question: str = "") -> tuple[bool, str]:
-    """(ok, reason). Cites only given sources, at least one; every figure is in them;
+                    draft_quotes: list[str] | None = None, question: str = "",
+                    must_cite: frozenset[str] = frozenset()) -> tuple[bool, str]:
+    """(ok, reason). Cites only given sources, at least one, and one the extractive
+    answer quotes; every figure is in them, with the words they give it;
     the words are the sources' words; the answer is of the kind asked (a figure, a
     person, a date); and every name it states is in what the extractive answer quoted,
     so the model rewords that answer rather than picking another from the sources."""
@@ -60,6 +62,9 @@ def check_grounding(text: str, sources: list[Document], intent: Intent | None = 
     unknown = [c for c in cited if c not in by_id]
     if unknown:
         return False, f"cites unknown sections {unknown}"
+    if must_cite and not set(must_cite) & set(cited):
+        # The extractive answerer chose the evidence; the model only words it.
+        return False, f"cites none of the sections that answer ({sorted(must_cite)})"
     claims = _CITED.sub(" ", text).strip()
     evidence = " ".join(by_id[c].page_content for c in cited)
     allowed = set(numbers_in(evidence))
@@ -75,14 +80,43 @@ def check_grounding(text: str, sources: list[Document], intent: Intent | None = 
         return False, "words not from the cited passages"
     if intent is not None and (intent.number or intent.percent or intent.rank) and not numbers_in(claims):
         return False, "a figure was asked and none was given"
-    if intent is not None and (intent.who or intent.date) and not satisfies(claims, intent, question=question):
-        return False, "not the kind of answer asked (a person, a date)"
+    if intent is not None and not satisfies(claims, intent, question=question):
+        # "đứng thứ mấy" answered "7,76%", "bao nhiêu thanh niên" answered "186".
+        return False, "not the kind of answer asked (a rank, a counted unit, a person, a date)"
+    asked = len(re.findall(r"\bbao nhiêu\b", question, re.IGNORECASE))
+    if asked > 1 and len(set(numbers_in(claims))) < asked:
+        return False, "fewer figures than the question asks for"
+    misread = [n for n in numbers_in(claims) if not _same_context(n, claims, evidence)]
+    if misread:
+        # "11 quyết định hành chính" from "11 quyết định quy phạm pháp luật, ...
+        # 956 quyết định hành chính": every figure is in the passage, but not with what
+        # the answer says it counts.
+        return False, f"figures not with the words the passage gives them: {misread}"
     if draft_quotes is not None:
         allowed_names = set(re.findall(r"\w+", " ".join(draft_quotes))) | set(_capitalised(question))
         stray_names = [w for w in _capitalised(claims) if w not in allowed_names]
         if stray_names:
             return False, f"names what the quotes do not: {stray_names}"
     return True, ""
+
+
+_WORDS_AFTER = 3
+_GLUE = {"so", "ước", "khoảng", "gần"}
+
+
+def _same_context(number: str, claims: str, evidence: str) -> bool:
+    """The words right after a figure in the answer (up to three, to the next mark)
+    follow that figure somewhere in the evidence too."""
+    def after(text: str, start: int) -> list[str]:
+        # Glue words ("18 so với cả nước" said "18 cả nước") do not count.
+        run = re.match(r"[^\W\d_]+(?:\s+[^\W\d_]+)*", text[start:].lstrip())
+        words = [w.lower() for w in (run.group(0).split() if run else [])]
+        return [fold(w) for w in words if w not in STOP and w not in _GLUE][:_WORDS_AFTER]
+
+    pattern = re.compile(r"(?<![\d.,])" + re.escape(number) + r"(?![\d%]|[.,]\d)")
+    wanted = [after(claims, m.end()) for m in pattern.finditer(claims)]
+    found = [after(evidence, m.end()) for m in pattern.finditer(evidence)]
+    return all(any(f[: len(w)] == w for f in found) for w in wanted)
 
 
 def _capitalised(text: str) -> list[str]:
@@ -98,12 +132,21 @@ def _capitalised(text: str) -> list[str]:
     return out
 
 
-def quote_for(claim: str, source: Document) -> str:
-    """The sentence of a cited source that best supports a generated claim."""
+def quotes_for(claim: str, source: Document) -> list[str]:
+    """The sentence of a cited source that best supports a generated claim, and the
+    sentence of each figure the claim states that the first does not hold, so every
+    figure shown is inside a quote."""
+    text = source.page_content
     claim_terms = {t: 1.0 for t in terms_of(claim)}
-    spans = sentence_spans(source.page_content) or [(0, len(source.page_content))]
-    start, end = max(spans, key=lambda s: coverage(claim_terms, terms_of(source.page_content[s[0]:s[1]])))
-    return source.page_content[start:end]
+    spans = sentence_spans(text) or [(0, len(text))]
+    start, end = max(spans, key=lambda s: coverage(claim_terms, terms_of(text[s[0]:s[1]])))
+    quotes = [text[start:end]]
+    for number in numbers_in(claim):
+        if not any(number in numbers_in(q) for q in quotes):
+            extra = next((text[s:e] for s, e in spans if number in numbers_in(text[s:e])), None)
+            if extra:
+                quotes.append(extra)
+    return quotes
 
 
 def _window(doc: Document, quotes: list[str], size: int) -> Document:
@@ -156,7 +199,8 @@ class LLMAnswerer:
 
     def _finish(self, question: str, text: str, sources: list[Document], draft: Answer) -> Answer:
         ok, _reason = check_grounding(text, sources, read_intent(question),
-                                      [c.quote for c in draft.citations], question)
+                                      [c.quote for c in draft.citations], question,
+                                      must_cite=frozenset(c.section_id for c in draft.citations))
         if not ok:
             return draft.model_copy(update={"mode": "extractive-fallback"})
         by_id = {d.metadata["section_id"]: d for d in sources}
@@ -164,14 +208,14 @@ class LLMAnswerer:
         for claim_match in re.finditer(r"[^\[\]]*\[([^\[\]]+)\]", text):
             section_id = claim_match.group(1).strip()
             source = by_id[section_id]
-            quote = quote_for(claim_match.group(0), source)
-            if any(c.section_id == section_id and c.quote == quote for c in citations):
-                continue
-            citations.append(Citation(
-                doc_id=source.metadata["doc_id"], doc_title=source.metadata["doc_title"], section_id=section_id,
-                section_path=source.metadata["section_path"], quote=quote,
-                score=next((c.score for c in draft.citations if c.section_id == section_id), 0.5),
-            ))
+            for quote in quotes_for(claim_match.group(0), source):
+                if any(c.section_id == section_id and c.quote == quote for c in citations):
+                    continue
+                citations.append(Citation(
+                    doc_id=source.metadata["doc_id"], doc_title=source.metadata["doc_title"], section_id=section_id,
+                    section_path=source.metadata["section_path"], quote=quote,
+                    score=next((c.score for c in draft.citations if c.section_id == section_id), 0.5),
+                ))
         return Answer(question=question, answer=text.strip(), found=True, citations=citations, mode=self.mode)
 
     def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer:

@@ -39,7 +39,8 @@ QUESTION_SETS = {
     "held-out 1 (qa_heldout, tuned on since)": ROOT / "eval/qa_heldout.jsonl",
     "held-out 2 (qa_heldout2, tuned on since)": ROOT / "eval/qa_heldout2.jsonl",
     "held-out 3 (qa_heldout3, tuned on since)": ROOT / "eval/qa_heldout3.jsonl",
-    "held-out 4 (qa_heldout4, scored once, then bug fixes only)": ROOT / "eval/qa_heldout4.jsonl",
+    "held-out 4 (qa_heldout4, tuned on since)": ROOT / "eval/qa_heldout4.jsonl",
+    "held-out 5 (qa_heldout5, tuned on since)": ROOT / "eval/qa_heldout5.jsonl",
 }
 
 

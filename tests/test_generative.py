@@ -6,6 +6,7 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from assistant.extractive import ungrounded_numbers
 from tests.conftest import SAMPLE
 
 
@@ -138,3 +139,36 @@ def test_guard_rejects_a_place_for_a_who_question(llm_service):
     service, _ = llm_service("Trung Quốc [A.I.4.(6)].")
     answer = service.ask("Ai làm trưởng đoàn xúc tiến đầu tư tại Trung Quốc?")
     assert answer.mode == "extractive-fallback"
+
+
+RANK = "Tỉnh Bình Phước đứng thứ mấy cả nước về tốc độ tăng trưởng GRDP 6 tháng đầu năm 2024?"
+
+
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        # "02" is the region's rank in the passage, not the country's.
+        (RANK, "Tỉnh đứng thứ 02 cả nước [A.I.4.(1)]."),
+        # A rank was asked; a growth rate is not one.
+        (RANK, "7,76% [A.I.4.(1)]"),
+        # Two figures asked, one given.
+        ("GRDP 6 tháng đầu năm 2024 của tỉnh tăng bao nhiêu phần trăm và công nghiệp tăng bao nhiêu?",
+         "GRDP ước tăng 7,76% [A.I.4.(1)]."),
+    ],
+    ids=["figure-with-other-words", "percent-for-a-rank", "one-of-two-figures"],
+)
+def test_guard_rejects_a_figure_the_passage_does_not_say_that_way(llm_service, question, reply):
+    service, _ = llm_service(reply)
+    answer = service.ask(question)
+    assert answer.mode == "extractive-fallback"
+    assert answer.answer != reply
+
+
+def test_every_figure_of_a_generated_answer_is_inside_a_quote(llm_service):
+    service, _ = llm_service(
+        "GRDP ước tăng 7,76% so với cùng kỳ năm 2023; sản xuất công nghiệp tăng 14,25% [A.I.4.(1)]."
+    )
+    answer = service.ask("GRDP và sản xuất công nghiệp 6 tháng đầu năm 2024 của tỉnh tăng bao nhiêu?")
+    assert answer.mode == "llm"
+    assert ungrounded_numbers(answer) == []
+    assert any("14,25%" in c.quote for c in answer.citations)

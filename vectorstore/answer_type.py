@@ -63,13 +63,13 @@ def is_count(token: str) -> bool:
     "tỷ" a multiplier that follows a figure)."""
     if token in COUNT_WORDS:
         return True
-    if not NUMBER_RE.fullmatch(token) or token.endswith("%"):
-        return False      # "18% số hồ sơ" is a share, not a count of hồ sơ
-    if "/" in token:
+    if "/" in token and re.fullmatch(r"\d+(?:/\d+)+", token):
         # "41/52 trường" counts; "14/6/2024", "14/6" and "5/2024" are dates.
         parts = token.split("/")
         day_month = len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit() and int(parts[0]) <= 31 and int(parts[1]) <= 12
         return len(parts) == 2 and not day_month and len(parts[1]) < 4
+    if not NUMBER_RE.fullmatch(token) or token.endswith("%"):
+        return False      # "18% số hồ sơ" is a share, not a count of hồ sơ
     return not re.fullmatch(r"(?:19|20)\d\d", token)
 
 
