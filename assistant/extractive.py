@@ -80,6 +80,11 @@ class AnswerPolicy:
     commitment_paragraph: int = 900    # a commitment item up to this long is quoted whole
 
 
+def _clauses(text: str) -> list[str]:
+    """The parts of a sentence between semicolons: "a; số hồ sơ trễ hạn là 2.430"."""
+    return [c for c in text.split(";") if c]
+
+
 def _parent(section_id: str) -> str:
     return section_id.rsplit(".", 1)[0] if "." in section_id else ""
 
@@ -299,7 +304,7 @@ class ExtractiveAnswerer:
         specific = [p for p in places if not p <= own and not p <= name_pairs(unit.doc.metadata["section_path"])]
         if not specific or ";" not in unit.text:
             return True
-        clauses = [c for c in unit.text.split(";") if satisfies(c, intent, names, question)]
+        clauses = [c for c in _clauses(unit.text) if satisfies(c, intent, names, question)]
         return any(all(p <= name_pairs(c) for p in specific) for c in clauses)
 
     @staticmethod
@@ -326,11 +331,16 @@ class ExtractiveAnswerer:
     def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "") -> bool:
         return satisfies(unit.text, intent, question_names, question)
 
-    def _section_doc(self, like: Document, section_id: str) -> Document | None:
+    def _section_doc(self, like: Document, section_id: str, path: str | None = None,
+                     heading: str | None = None) -> Document | None:
+        """A whole section of `like`'s report, shown under `path` (its id by default)."""
         text = self._sections(like.metadata["doc_id"], section_id)
         if not text:
             return None
-        return Document(page_content=text, metadata={**like.metadata, "section_id": section_id, "section_path": section_id})
+        meta = {**like.metadata, "section_id": section_id, "section_path": path or section_id}
+        if heading is not None:
+            meta["heading"] = heading
+        return Document(page_content=text, metadata=meta)
 
     @staticmethod
     def _named_kind(question: str, docs: list[Document]) -> Document:
@@ -411,8 +421,8 @@ class ExtractiveAnswerer:
         return units
 
     def _figure_clause_coverage(self, text: str, wordings: list[dict[str, float]], intent: Intent) -> float:
-        clauses = [m.group(0) for m in re.finditer(r"[^;]+", text)]
-        return max((best_coverage(wordings, self._terms(c)) for c in clauses if answers_figure(c, intent)), default=0.0)
+        return max((best_coverage(wordings, self._terms(c)) for c in _clauses(text) if answers_figure(c, intent)),
+                   default=0.0)
 
     def _choose(self, units: list[_Unit], intent: Intent) -> list[_Unit]:
         best = units[0]
@@ -443,8 +453,7 @@ class ExtractiveAnswerer:
         best = next((u for u in chosen if self._opens_list(u)), None)
         if best is None:
             return self._inline_items(chosen[0])
-        section = self._section_doc(best.doc, best.doc.metadata["section_id"]) or best.doc
-        section.metadata["section_path"] = best.doc.metadata["section_path"]
+        section = self._section_doc(best.doc, best.doc.metadata["section_id"], best.doc.metadata["section_path"]) or best.doc
         items, pos = [], 0
         for line in section.page_content.split("\n"):
             if _BULLET_LINE.match(line):
@@ -474,9 +483,8 @@ class ExtractiveAnswerer:
         several chunks), else the "Nguyên nhân" section beside it (its sibling under
         the same heading)."""
         section_id = best.doc.metadata["section_id"]
-        own = self._section_doc(best.doc, section_id)
+        own = self._section_doc(best.doc, section_id, best.doc.metadata["section_path"])
         if own is not None:
-            own.metadata["section_path"] = best.doc.metadata["section_path"]
             found = [_Unit(own, s, e, score=best.score, coverage=best.coverage)
                      for s, e in sentence_spans(own.page_content) if _CAUSE.search(own.page_content[s:e])]
             if found:
@@ -488,13 +496,13 @@ class ExtractiveAnswerer:
                     and _CAUSE.search(heading)]
         if not siblings:
             return []
-        doc = self._section_doc(best.doc, siblings[0][0])
+        sibling_id, heading = siblings[0]
+        path = best.doc.metadata["section_path"].rsplit(" › ", 1)[0] + " › " + heading
+        doc = self._section_doc(best.doc, sibling_id, path, heading)
         if doc is None:
             return []
-        doc.metadata["section_path"] = best.doc.metadata["section_path"].rsplit(" › ", 1)[0] + " › " + siblings[0][1]
-        doc.metadata["heading"] = siblings[0][1]
         return [_Unit(doc, s, e, score=best.score, coverage=best.coverage) for s, e in sentence_spans(doc.page_content)
-                if not re.fullmatch(r"[\W\d]*", doc.page_content[s:e]) and doc.page_content[s:e].strip() != siblings[0][1].strip()]
+                if not re.fullmatch(r"[\W\d]*", doc.page_content[s:e]) and doc.page_content[s:e].strip() != heading.strip()]
 
     def _commitment(self, chosen: list[_Unit]) -> list[_Unit]:
         """A commitment is a whole item of the work programme ("1. Tập trung quyết liệt
@@ -553,11 +561,10 @@ class ExtractiveAnswerer:
         out: list[_Unit] = []
         for unit in chosen:
             if unit.text.startswith("|"):
-                section = self._section_doc(unit.doc, unit.doc.metadata["section_id"])
+                section = self._section_doc(unit.doc, unit.doc.metadata["section_id"], unit.doc.metadata["section_path"])
                 text = section.page_content if section else ""
                 row = text.find(unit.text)
                 if section is not None and row > 0:
-                    section.metadata["section_path"] = unit.doc.metadata["section_path"]
                     header = self._table_header(section, row)
                     if header and header.start < row and all(h.text != header.text for h in out):
                         header.score = unit.score

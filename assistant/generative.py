@@ -62,7 +62,7 @@ def check_grounding(text: str, sources: list[Document], intent: Intent | None = 
     unknown = [c for c in cited if c not in by_id]
     if unknown:
         return False, f"cites unknown sections {unknown}"
-    if must_cite and not set(must_cite) & set(cited):
+    if must_cite and not must_cite & set(cited):
         # The extractive answerer chose the evidence; the model only words it.
         return False, f"cites none of the sections that answer ({sorted(must_cite)})"
     claims = _CITED.sub(" ", text).strip()
