@@ -22,18 +22,25 @@ ORDINAL_WORDS = {
 }
 
 _BULLET = re.compile(r"^\s*[-+•*–—●○▪]\s+")
+# Each pattern: the label, the separator after it, the title. A title may be empty
+# ("Điều 1." or "1." on a line of its own, the title on the next line, as crawled text
+# and some Word files print them); the parser accepts such a bare label only where it
+# continues its sequence.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("phan", re.compile(r"^(?P<label>(?:PHẦN|Phần)\s+(?:THỨ|Thứ|thứ)\s+\w+|(?:PHẦN|Phần)\s+(?:[IVXLC]+|\d+))(?P<sep>[.:\-–]?)(?:\s+(?P<title>.*))?$")),
     ("chuong", re.compile(r"^(?P<label>(?:CHƯƠNG|Chương)\s+(?:[IVXLC]+|\d+))(?P<sep>[.:\-–]?)(?:\s+(?P<title>.*))?$")),
     ("muc", re.compile(r"^(?P<label>(?:MỤC|Mục)\s+(?:[IVXLC]+|\d+))(?P<sep>[.:\-–]?)(?:\s+(?P<title>.*))?$")),
-    ("dieu", re.compile(r"^(?P<label>Điều\s+\d{1,3})(?P<sep>[.:])(?:\s+(?P<title>.*))?$")),
-    ("roman", re.compile(r"^(?P<label>[IVXLC]{1,6})(?P<sep>\.)\s+(?P<title>\S.*)$")),
-    ("part", re.compile(r"^(?P<label>[A-HK-UĐ])(?P<sep>\.)\s+(?P<title>\S.*)$")),
-    ("decimal", re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})+)(?P<sep>\.?)\s+(?P<title>\S.*)$")),
-    ("number", re.compile(r"^(?P<label>\d{1,2})(?P<sep>\.)\s+(?P<title>\S.*)$")),
+    ("chuyende", re.compile(r"^(?P<label>(?:CHUYÊN ĐỀ|Chuyên đề)\s+\d{1,2})(?P<sep>[.:\-–]?)(?:\s+(?P<title>.*))?$")),
+    ("bieu", re.compile(r"^(?P<label>(?:BIỂU|Biểu)\s+(?:MẪU|mẫu|SỐ|số)\s*\d{1,2}[a-z]?|(?:MẪU|Mẫu)\s+(?:SỐ|số)\s*\d{1,2}[a-z]?)(?P<sep>[.:\-–]?)(?:\s+(?P<title>.*))?$")),
+    ("dieu", re.compile(r"^(?P<label>Điều\s+\d{1,3}[a-z]?)(?P<sep>[.:])(?:\s+(?P<title>.*))?$")),
+    ("roman", re.compile(r"^(?P<label>[IVXLC]{1,6})(?P<sep>\.|\s?[-–])(?:\s+(?P<title>\S.*))?$")),
+    ("part", re.compile(r"^(?P<label>[A-HK-UĐ])(?P<sep>\.)(?:\s+(?P<title>\S.*))?$")),
+    ("decimal", re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})+)(?P<sep>\.?)(?:\s+(?P<title>\S.*))?$")),
+    ("number", re.compile(r"^(?P<label>\d{1,2})(?P<sep>\.|\s?[-–](?=\s))(?:\s+(?P<title>\S.*))?$")),
+    ("bare", re.compile(r"^(?P<label>\d{1,2})(?P<sep>)(?P<title>)$")),
     ("bracket", re.compile(r"^(?P<label>\(\d{1,2}\))(?P<sep>)\s*(?P<title>\S.*)$")),
     ("paren", re.compile(r"^(?P<label>\d{1,2}\))(?P<sep>)\s+(?P<title>\S.*)$")),
-    ("letter", re.compile(r"^(?P<label>[a-zđ]\))(?P<sep>)\s+(?P<title>\S.*)$")),
+    ("letter", re.compile(r"^(?P<label>[a-zđ]\))(?P<sep>)(?:\s+(?P<title>\S.*))?$")),
     ("letterdot", re.compile(r"^(?P<label>[a-zđ])(?P<sep>\.)\s+(?P<title>\S.*)$")),
 ]
 
@@ -45,6 +52,11 @@ class Label:
     ordinal: int        # position in its sequence, 1-based
     title: str          # the rest of the line after the label
     alternatives: tuple["Label", ...] = ()   # other readings of an ambiguous label ("C." part or roman)
+
+    @property
+    def bare(self) -> bool:
+        """The label alone on its line ("1.", "Điều 1."): its title is the next line."""
+        return not self.title
 
     @property
     def id_part(self) -> str:
@@ -103,8 +115,10 @@ def parse_label(line: str) -> Label | None:
             continue
         label = match.group("label")
         title = (match.group("title") or "").strip()
+        if style == "part" and match.group("sep") != "." :
+            continue
         ordinal: int | None
-        if style in ("phan", "chuong", "muc", "dieu"):
+        if style in ("phan", "chuong", "muc", "dieu", "chuyende", "bieu"):
             ordinal = _word_ordinal(label)
             label = re.sub(r"\s+", " ", label)
         elif style == "roman":
@@ -112,11 +126,14 @@ def parse_label(line: str) -> Label | None:
         elif style == "part":
             ordinal = _letter_ordinal(label)
         elif style == "decimal":
+            if not title and not match.group("sep"):
+                continue        # "1.1" alone is a table's row number; a bare heading prints "1.1."
             parts = label.split(".")
             style = f"decimal{len(parts)}"
             ordinal = int(parts[-1])
-        elif style in ("number", "bracket", "paren"):
+        elif style in ("number", "bracket", "paren", "bare"):
             ordinal = int(label.strip("()"))
+            style = "number" if style == "bare" else style     # "1" alone: khoản 1 of a crawl
         else:
             ordinal = _letter_ordinal(label[0])
         if ordinal is None or ordinal < 1:

@@ -12,13 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import InputError
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
-
-
-class InputError(ValueError):
-    """A problem with what the user gave us, reported as one line, never a traceback."""
 
 
 @dataclass

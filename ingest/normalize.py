@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
+from ingest.furniture import strip_furniture
 from ingest.headings import is_bullet, looks_like_heading
 
 # Characters that render like a Vietnamese letter but are not one. Mixed-script text
@@ -33,13 +35,26 @@ _SPACES = re.compile(r"[ ]{2,}")
 # them, and an exact quote must match what the user sees, so we keep the document's
 # own spelling and only merge the two in the search tokens (see vntext.fold).
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "./.", "”", '"', ")")
-# Page numbers and running footers left between pages: "2", "- 2 -", "Trang 2".
-_PAGE_NUMBER = re.compile(r"^(?:-\s*\d{1,3}\s*-|\d{1,3}|Trang\s+\d{1,3}(?:/\d{1,3})?)$")
+
+
+@dataclass
+class Block:
+    """One paragraph, heading, bullet or table row, as the parser sees it.
+
+    Text files are cut into blocks by `to_blocks`; a .docx or .pdf reader knows its
+    paragraphs and tables and hands blocks over directly, with what the layout says.
+    """
+
+    text: str
+    table: bool = False      # a table row, "| cell | cell |": never a heading
+    strong: bool = False     # bold throughout, or a heading style, in the source
 
 
 def clean_text(text: str) -> str:
     """NFC, look-alikes, control characters and spaces; line structure kept."""
+    # A form feed (a page break in pdftotext's output) is a paragraph break.
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.replace("\f", "\n\n")
     text = unicodedata.normalize("NFC", text.translate(_LOOKALIKES))
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
@@ -92,7 +107,7 @@ def _wrap_width(lines: list[str]) -> int | None:
 
 def to_blocks(text: str) -> list[str]:
     """Cleaned text -> blocks (paragraphs, headings, bullets, table rows), mended."""
-    lines = [x for x in clean_text(text).split("\n") if not _PAGE_NUMBER.match(x)]
+    lines = strip_furniture(clean_text(text).split("\n"))
     wrap_width = _wrap_width(lines)
     blocks: list[str] = []
     blank_between = True
@@ -108,3 +123,12 @@ def to_blocks(text: str) -> list[str]:
         blank_between = False
         last_line = line
     return blocks
+
+
+def clean_block(text: str) -> str:
+    """A block handed over by a reader: cleaned like text, on one line."""
+    return " ".join(line for line in clean_text(text).split("\n") if line)
+
+
+def text_blocks(text: str) -> list[Block]:
+    return [Block(b, table=b.startswith("|")) for b in to_blocks(text)]

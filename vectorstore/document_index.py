@@ -309,16 +309,28 @@ class DocumentIndex:
 
     def _write_sections(self, report: PreparedReport, version: str) -> None:
         sections = report.parsed.sections
-        self._sections.upsert(
-            ids=[f"{version}#s{i:04d}" for i in range(len(sections))],
-            embeddings=[[1.0]] * len(sections),
-            documents=[s.text for s in sections],
-            metadatas=[{
-                "doc_id": report.doc_id, "version": version, "section_id": s.section_id, "level": s.level,
-                "heading": s.heading, "section_path": s.section_path, "order": i,
-                "programme": s.programme, "kind": s.kind,
-            } for i, s in enumerate(sections)],
-        )
+        # Chroma refuses a call larger than its max batch size (5,461 records on the
+        # embedded client): a 10,000-section document goes in slices.
+        step = max(1, min(self._max_batch(), 1000))
+        for first in range(0, len(sections), step):
+            batch = range(first, min(first + step, len(sections)))
+            self._sections.upsert(
+                ids=[f"{version}#s{i:04d}" for i in batch],
+                embeddings=[[1.0]] * len(batch),
+                documents=[sections[i].text for i in batch],
+                metadatas=[{
+                    "doc_id": report.doc_id, "version": version, "section_id": sections[i].section_id,
+                    "level": sections[i].level, "heading": sections[i].heading,
+                    "section_path": sections[i].section_path, "order": i,
+                    "programme": sections[i].programme, "kind": sections[i].kind,
+                } for i in batch],
+            )
+
+    def _max_batch(self) -> int:
+        try:
+            return int(self._client.get_max_batch_size())
+        except Exception:       # an older server without the endpoint: Chroma's smallest default
+            return 1000
 
     def _write_chunks(self, report: PreparedReport, version: str, progress: Progress | None) -> None:
         chunks = report.chunks
