@@ -182,7 +182,11 @@ def read_doc(data: bytes, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
                 return _tidy(strip_field_codes(out), "catdoc")
             reasons.append(err.strip().splitlines()[-1] if err.strip() else f"catdoc exit {code}")
     if any("not a word document" in r.lower() for r in reasons):
-        raise InputError(_not_doc_message(b""))
+        # an OLE2 container, but no Word text stream in it: an .xls/.ppt, or a cut-off file
+        raise InputError(
+            "Tệp .doc bị hỏng hoặc không phải văn bản Word 97-2003 / "
+            "damaged file, or not a Word 97-2003 document (an Excel or PowerPoint file?)"
+        )
     raise InputError(
         "Không đọc được chữ trong tệp .doc (hỏng hoặc trống) / no text could be read from the .doc "
         f"(damaged or empty: {'; '.join(reasons)[:200]})"

@@ -1,7 +1,10 @@
-"""Reading reports from pasted text, .txt, .md, .docx and text-layer .pdf.
+"""Reading documents as staff receive them: pasted text, .txt, .md, .html pages saved
+from a portal, .docx, legacy .doc, PDF with a text layer, scanned PDFs and images (OCR).
 
-Every failure a user can cause (empty, too big, binary, unreadable encoding, scanned
-PDF) raises InputError with a one-line bilingual message; nothing else escapes.
+Every failure a user can cause (empty, too big, binary, encrypted, a zip bomb, a
+2,000-page PDF, unreadable encoding, an image without text) raises InputError with a
+one-line bilingual message; nothing else escapes. Readers that know a file's paragraphs
+and tables (.docx) hand them over as blocks; the rest give text, cut into blocks later.
 """
 
 from __future__ import annotations
@@ -9,12 +12,18 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.errors import InputError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".doc", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+# Reading a PDF (its text layer, in a child process) may take this long before it is
+# refused; OCR has its own limit per page.
+PDF_TIME_LIMIT_S = 240.0
+Progress = Callable[[int, int], None]
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
@@ -23,6 +32,9 @@ _VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵ
 class LoadedText:
     text: str
     source: str          # file name, or "stdin" / "paste"
+    blocks: list = field(default_factory=list)   # normalize.Block list, when the reader knows them
+    ocr: bool = False    # the text was read from page images by OCR: it may hold misreadings
+    pages: int = 0       # pages of a PDF or scan (0: not paged)
 
 
 def _check_size(size: int, max_bytes: int) -> None:
@@ -94,65 +106,67 @@ def _from_markdown(text: str) -> str:
     return _MD_EMPHASIS.sub(r"\2", _MD_HEADING.sub("", text))
 
 
-def _from_docx(data: bytes) -> str:
-    import docx  # python-docx; imported here so plain-text use does not pay for it
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+def _from_pdf(data: bytes, name: str, progress: Progress | None) -> LoadedText:
+    from ingest import isolated, ocr
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises several unrelated types for bad zips
-        raise InputError("Tệp .docx bị hỏng hoặc không đúng định dạng / invalid .docx file") from exc
-    lines: list[str] = []
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(child, document).text)
-        elif tag == "tbl":
-            for row in Table(child, document).rows:
-                lines.append("| " + " | ".join(cell.text.strip().replace("\n", " ") for cell in row.cells) + " |")
-        lines.append("")
-    return "\n".join(lines)
+    got = isolated.run("pdf", data, timeout_s=PDF_TIME_LIMIT_S + 15, progress=progress,
+                       options={"time_limit_s": PDF_TIME_LIMIT_S})
+    if not got["scanned"]:
+        return LoadedText(got["text"], name, pages=got["pages"])
+    # No text layer: a scan. Read its page images.
+    result = ocr.ocr_pdf(data, progress=progress)
+    return LoadedText(result.text, name, ocr=True, pages=result.pages)
 
 
-def _from_pdf(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _from_image(data: bytes, name: str) -> LoadedText:
+    from ingest import ocr
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise InputError("Tệp PDF bị hỏng / invalid PDF file") from exc
-    text = "\n\n".join(pages)
-    if sum(not c.isspace() for c in text) < 20:
-        raise InputError(
-            "PDF không có lớp văn bản (bản quét), cần nhận dạng ký tự (OCR) trước / "
-            "PDF has no text layer (scanned); run OCR first"
-        )
-    return text
+    result = ocr.ocr_image(data)
+    return LoadedText(result.text, name, ocr=True, pages=1)
 
 
-def load_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedText:
-    """Bytes of an uploaded or read file, dispatched on its suffix."""
+def load_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None) -> LoadedText:
+    """Bytes of an uploaded or read file, dispatched on its suffix.
+
+    `progress(done, total)` is called per page while a PDF is read or a scan OCRed.
+    """
     _check_size(len(data), max_bytes)
     suffix = Path(name).suffix.lower()
+    source = Path(name).name
     if suffix and suffix not in SUPPORTED_SUFFIXES:
         raise InputError(
             f"Định dạng không hỗ trợ: {suffix} (chỉ nhận {', '.join(SUPPORTED_SUFFIXES)}) / unsupported file type"
         )
+    if not data.strip():
+        raise InputError(f"Tệp trống: {source} / empty file")
     if suffix == ".docx":
-        text = _from_docx(data)
-    elif suffix == ".pdf":
-        text = _from_pdf(data)
+        from ingest.docx_reader import read_docx
+
+        blocks = read_docx(data)
+        text = "\n\n".join(b.text for b in blocks)
+        return LoadedText(check_text(text, name), source, blocks=blocks)
+    if suffix == ".pdf":
+        loaded = _from_pdf(data, source, progress)
+    elif suffix == ".doc":
+        from ingest.legacy_doc import read_doc
+
+        loaded = LoadedText(read_doc(data), source)
+    elif suffix in (".html", ".htm"):
+        from ingest.html_page import read_html
+
+        loaded = LoadedText(read_html(data), source)
+    elif suffix in _IMAGE_SUFFIXES:
+        loaded = _from_image(data, source)
     else:
         text = decode_bytes(data)
         if suffix == ".md":
             text = _from_markdown(text)
-    return LoadedText(check_text(text, name), Path(name).name)
+        loaded = LoadedText(text, source)
+    loaded.text = check_text(loaded.text, name)
+    return loaded
 
 
-def load_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedText:
+def load_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None) -> LoadedText:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"Không tìm thấy tệp: {path} / file not found")
@@ -161,7 +175,7 @@ def load_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedTex
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"Không đọc được tệp: {path} ({exc.strerror}) / cannot read file") from exc
-    return load_bytes(data, path.name, max_bytes)
+    return load_bytes(data, path.name, max_bytes, progress)
 
 
 def load_text(text: str, source: str = "paste", max_chars: int = DEFAULT_MAX_BYTES) -> LoadedText:

@@ -364,6 +364,11 @@ class _Parser:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         if nxt is None or nxt.table:
             return False
+        # a title starts with a word (or, under a crawl's bare "1", with its bullets):
+        # not with a number, as the axis labels "8 / 6 / 4 / 2 / 0" of a chart do
+        first = nxt.text.lstrip("-+• ")[:1]
+        if not first.isalpha():
+            return False
         following = parse_label(nxt.text)
         return following is None or following.style != accepted[0].style
 
