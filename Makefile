@@ -12,7 +12,7 @@ LLM_MODEL := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 LLM_STAMP := $(VENV)/.llm-installed
 LLM_PORT  ?= 8080
 
-.PHONY: install run test test-chroma-server eval eval-llm variants bench-retrieval bench run-llm test-llm load clean
+.PHONY: install tools eval-parse run test test-chroma-server eval eval-llm variants bench-retrieval bench run-llm test-llm load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(DOC_TOOLS)
 	$(PY) -m assistant serve --seed $(SAMPLE)
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own here).
@@ -32,7 +32,18 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(CHROMIUM)
+# Scans are read by Tesseract (Vietnamese model) on pages poppler rasterises; legacy
+# Word .doc by antiword (catdoc as its fallback). Debian packages, as Chromium is.
+DOC_TOOLS := /usr/bin/tesseract /usr/share/tesseract-ocr/5/tessdata/vie.traineddata /usr/bin/pdftoppm /usr/bin/antiword /usr/bin/catdoc
+$(DOC_TOOLS):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  tesseract-ocr tesseract-ocr-vie poppler-utils antiword catdoc
+
+tools: $(DOC_TOOLS)
+
+install: $(DOC_TOOLS)
+
+test: $(STAMP) $(CHROMIUM) $(DOC_TOOLS)
 	$(PY) -m pytest -q
 
 # The tests that touch the store, against the Chroma server at ASSISTANT_CHROMA_URL
@@ -63,6 +74,11 @@ eval-llm: $(LLM_STAMP) $(LLM_MODEL)
 	  $(PY) scripts/wait_http.py http://127.0.0.1:$(LLM_PORT)/v1/models 180 && \
 	  ASSISTANT_DATA_DIR=data/eval ASSISTANT_LLM=openai ASSISTANT_LLM_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
 	  $(PY) -m assistant eval $(EVAL_SETS) $(EVAL_ARGS)
+
+# Heading precision and recall against the hand-written gold outlines of real
+# documents (eval/outlines/), and attachment recall, into docs/PARSING.md.
+eval-parse: $(STAMP) $(DOC_TOOLS)
+	$(PY) scripts/eval_parse.py --markdown docs/PARSING.md
 
 variants: $(STAMP)
 	$(PY) scripts/eval_variants.py

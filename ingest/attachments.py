@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _PHU_LUC = re.compile(r"^(?:PHỤ LỤC|Phụ lục|PHỤ LUC)(?:\s+(?:SỐ|số|Số)?\s*(?P<num>[IVXLC]+|\d{1,3}[a-z]?)(?![\w/]))?")
 _KINDS = ("KẾ HOẠCH", "CHƯƠNG TRÌNH", "QUY CHẾ", "QUY ĐỊNH", "ĐỀ ÁN", "HƯỚNG DẪN", "ĐIỀU LỆ", "QUY TRÌNH",
-          "DANH MỤC", "PHƯƠNG ÁN")
+          "DANH MỤC", "DANH SÁCH", "PHƯƠNG ÁN")
 _KIND = re.compile(r"^(?P<kind>" + "|".join(_KINDS) + r")\b")
 _BIEU = re.compile(r"^(?P<label>(?:BIỂU|Biểu)\s+(?:MẪU|mẫu|SỐ|số)|(?:MẪU|Mẫu)\s+(?:SỐ|số))\s*(?P<num>\d{1,3}[a-z]?)\b")
 # "(Kèm theo Quyết định số …)", "(Ban hành kèm theo …)", "Kèm theo Kế hoạch …".
@@ -25,7 +25,9 @@ _LETTERHEAD = re.compile(
     r"ĐẢNG CỘNG SẢN VIỆT NAM|Số\s*:|[_\-–=*.]{3,}$)"
 )
 _DATE_LINE = re.compile(r"^[^,]{2,40},\s*ngày\b.{0,20}tháng", re.IGNORECASE)
-_CLOSING_MARK = re.compile(r"^(?:Nơi nhận|Nơi gửi|NƠI NHẬN)\s*:|^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ|Q)\.\s*[A-ZĐ]|^T/M\s+[A-ZĐ]")
+_RECIPIENTS = re.compile(r"^(?:Nơi nhận|Nơi gửi|NƠI NHẬN)\s*:")
+# "TM. ỦY BAN NHÂN DÂN", "KT.CHỦ TỊCH", "T/M BAN THƯỜNG VỤ": on behalf of, in capitals.
+_ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ|Q)\.\s*(\w)|^T/M\s+(\w)")
 # In a crawl the title can follow the signer's name on the same line:
 # "BỘ TRƯỞNG Đặng Quốc Khánh CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA NGÀNH …".
 _GLUE_POINT = re.compile(r"(?<=[a-zà-ỹđ])\s+(?=(?:" + "|".join(_KINDS) + r"|PHỤ LỤC)\b)")
@@ -64,7 +66,7 @@ def title_of(block: str) -> Title | None:
         label = re.sub(r"\s+", " ", match.group("label"))
         return Title(f"{label[0]}{label[1:].lower()} {match.group('num')}", "biểu")
     match = _KIND.match(text)
-    if match and _upper_share(text.split("(")[0]) > 0.8 and len(text) <= 400:
+    if match and _upper_share(text.split("(")[0]) > 0.8 and len(text.split("(")[0]) <= 500:
         kind = match.group("kind")
         return Title(kind[0] + kind[1:].lower(), kind.lower())
     return None
@@ -89,12 +91,15 @@ def is_letterhead(block: str) -> bool:
         return True
     if _LETTERHEAD.match(text) or _DATE_LINE.match(text):
         return True
-    return len(text) <= 90 and _upper_share(text) > 0.9 and not _CLOSING_MARK.match(text)
+    return len(text) <= 90 and _upper_share(text) > 0.9 and not is_closing_mark(text)
 
 
 def is_closing_mark(block: str) -> bool:
     text = block.lstrip("| ").strip()
-    return bool(_CLOSING_MARK.match(text))
+    if _RECIPIENTS.match(text):
+        return True
+    match = _ON_BEHALF.match(text)
+    return bool(match) and (match.group(1) or match.group(2)).isupper()
 
 
 def announces_attachment(blocks: list[str], i: int, after_signature: bool) -> Title | None:
@@ -106,6 +111,8 @@ def announces_attachment(blocks: list[str], i: int, after_signature: bool) -> Ti
     only a PHỤ LỤC or Biểu title with its "(Kèm theo …)" line is.
     """
     title = title_of(blocks[i])
+    if title is None and i + 1 < len(blocks) and len(blocks[i]) <= 20 and blocks[i].isupper():
+        title = title_of(f"{blocks[i]} {blocks[i + 1]}")      # "DANH" / "SÁCH XÃ, PHƯỜNG …": a title cut by a crawl
     if title is None:
         return None
     near = blocks[i : i + 8]

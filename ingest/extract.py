@@ -40,9 +40,81 @@ _BULLET = re.compile(r"^\s*[-+•*–]\s+")
 @dataclass
 class Commitment:
     section_id: str
-    text: str
+    text: str                 # the item, or a task table's whole row (exact substring of the section)
     deadline: str = ""
     target: str = ""
+    agency: str = ""          # who leads it: a task table's "Cơ quan chủ trì" cell
+    partners: str = ""        # "Cơ quan phối hợp"
+    output: str = ""          # "Kết quả" / "Sản phẩm"
+    task: str = ""            # the task cell of a table row ("" for prose items)
+
+
+# Columns of a task table (STT | Nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Kết quả |
+# Thời gian hoàn thành): which header says which, folded and lower-cased.
+_COLUMNS = (
+    ("partners", re.compile(r"phoi hop")),
+    ("agency", re.compile(r"chu tri|co quan thuc hien|don vi thuc hien|co quan, don vi|trach nhiem")),
+    ("deadline", re.compile(r"thoi gian|thoi han|tien do|nam hoan thanh")),
+    ("output", re.compile(r"ket qua|san pham|hinh thuc")),
+    ("task", re.compile(r"nhiem vu|noi dung|giai phap|ten de an|cong viec|hoat dong|chi tieu")),
+)
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def task_columns(header: str) -> dict[str, int] | None:
+    """Which column holds the task, the agency, the deadline... or None when the header
+    is not a task table's (it names no task, or neither an agency nor a deadline)."""
+    from ingest.vntext import fold
+
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(_cells(header)):
+        folded = fold(cell).lower()
+        for name, pattern in _COLUMNS:
+            if name not in columns and pattern.search(folded):
+                columns[name] = i
+                break
+    if "task" not in columns or not ({"agency", "deadline"} & columns.keys()):
+        return None
+    return columns
+
+
+def _table_commitments(section) -> list[Commitment]:
+    """One commitment per row of a task table in the section, with its agency and
+    deadline; group rows ("| I. Đổi mới … |") and the header are not tasks."""
+    found = []
+    columns: dict[str, int] | None = None
+    in_table = False
+    for line in section.text.split("\n"):
+        if not line.strip():
+            continue                   # rows are blocks: blank lines between them
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        if not in_table:               # a table's first row is its header
+            in_table = True
+            columns = task_columns(line)
+            continue
+        if columns is None:
+            continue
+        cells = _cells(line)
+
+        def cell(name: str) -> str:
+            i = columns.get(name)
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        task = cell("task")
+        if len(task) < 10 or not (cell("agency") or cell("deadline")):
+            continue                   # a group row ("| I | Cải cách thể chế | | |")
+        deadline = cell("deadline")
+        target = _TARGET.search(task)
+        found.append(Commitment(
+            section_id=section.section_id, text=line, deadline=deadline, target=target.group(0) if target else "",
+            agency=cell("agency"), partners=cell("partners"), output=cell("output"), task=task,
+        ))
+    return found
 
 
 @dataclass
@@ -75,9 +147,13 @@ def commitments(sections) -> list[Commitment]:
     """`sections`: objects with section_id, heading, text and programme (parsed or stored)."""
     found = []
     for section in sections:
+        rows = _table_commitments(section) if "|" in section.text else []
+        found.extend(rows)
         if not getattr(section, "programme", False):
             continue
         for item in _items(section.text, section.heading):
+            if item.startswith("|") and rows:
+                continue        # the task table's rows are already commitments, cell by cell
             if item.rstrip().endswith(":") and len(item) < 200:
                 continue        # "... chú trọng các nhiệm vụ sau:" introduces, it commits to nothing
             if item.isupper():

@@ -28,6 +28,8 @@ _STAMP_FIELD = re.compile(r"^(?:Cơ quan|Email|E-mail|Ngày ký|Thời gian ký|
 # Word field codes in a .doc text stream ("PAGE \* MERGEFORMAT", "HYPERLINK ...").
 _FIELD_CODE = re.compile(r"^(?:PAGE|NUMPAGES|SECTIONPAGES)\s*(?:\\\*\s*\w+\s*)*$|^\s*\\\*\s*MERGEFORMAT\s*$")
 _CLAUSE_END = (".", ":", ";", "!", "?", "…", ")", "”", '"')
+# A footnote marker glued to the word it annotates: "Chất lượng môi trường[1] lên 10 bậc".
+_FOOTNOTE_MARK = re.compile(r"(?<=[^\s\[(])\[\d{1,3}\](?=[\s.,;:)”\"]|$)")
 
 
 def _mask(line: str) -> str:
@@ -56,6 +58,44 @@ def _mid_paragraph(lines: list[str], i: int) -> bool:
     return bool(before) and not before.endswith(_CLAUSE_END) and starts_lower
 
 
+def strip_markers(line: str) -> str:
+    """The line without footnote markers; the note's own text stays where it is."""
+    return _FOOTNOTE_MARK.sub("", line) if "[" in line else line
+
+
+# The sentence a line may open with: up to its first full stop, at most this long.
+_PREFIX = re.compile(r"^([^.!?\n]{6,90}\.)\s+(?=\S)")
+
+
+def _strip_repeated_prefixes(lines: list[str]) -> list[str]:
+    """A crawl that stored a page in chunks glued the page title (and the part's title)
+    to the start of each chunk: "Quyết định 435/QĐ-UBND năm 2020. Điều 1.". A sentence
+    that opens three or more lines is such a breadcrumb: it is kept where it first
+    appears (the title itself) and cut from the lines it was glued to later."""
+    for _ in range(3):                  # a second breadcrumb may sit under the first
+        counts = Counter()
+        for line in lines:
+            match = _PREFIX.match(line.strip())
+            if match and not looks_like_heading(match.group(1)) and not line.lstrip().startswith(("-", "+", "|")):
+                counts[match.group(1)] += 1
+        repeated = {p for p, n in counts.items() if n >= 3}
+        if not repeated:
+            return lines
+        seen: set[str] = set()
+        out = []
+        for line in lines:
+            stripped = line.strip()
+            match = _PREFIX.match(stripped)
+            prefix = match.group(1) if match else None
+            if prefix in repeated:
+                if prefix in seen:
+                    line = stripped[match.end():]
+                seen.add(prefix)
+            out.append(line)
+        lines = out
+    return lines
+
+
 def strip_furniture(lines: list[str]) -> list[str]:
     """Lines (already cleaned, one per printed line) without the page furniture.
 
@@ -63,6 +103,7 @@ def strip_furniture(lines: list[str]) -> list[str]:
     paragraph; elsewhere ("Tổ chức thực hiện:" / "1" / "- Thời gian ...") it may be a
     crawl's bare khoản label and is kept for the parser to judge.
     """
+    lines = _strip_repeated_prefixes(lines)
     stripped = [line.strip() for line in lines]
     drop = [False] * len(lines)
     repeated = Counter(_mask(s) for s in stripped if s and len(s) <= 100)
@@ -91,4 +132,4 @@ def strip_furniture(lines: list[str]) -> list[str]:
                 and _page_break_near(lines, i) and not looks_like_heading(s):
             drop[i] = True       # a running header or footer of this document's own
         i += 1
-    return [line for line, gone in zip(lines, drop) if not gone]
+    return [strip_markers(line) for line, gone in zip(lines, drop) if not gone]

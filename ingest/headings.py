@@ -38,6 +38,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("decimal", re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})+)(?P<sep>\.?)(?:\s+(?P<title>\S.*))?$")),
     ("number", re.compile(r"^(?P<label>\d{1,2})(?P<sep>\.|\s?[-–](?=\s))(?:\s+(?P<title>\S.*))?$")),
     ("bare", re.compile(r"^(?P<label>\d{1,2})(?P<sep>)(?P<title>)$")),
+    # "1.Các sở, ban, ngành ...": a crawl lost the space; a capital must follow
+    ("tight", re.compile(r"^(?P<label>\d{1,2})(?P<sep>\.)(?P<title>[^\W\d_].*)$")),
     ("bracket", re.compile(r"^(?P<label>\(\d{1,2}\))(?P<sep>)\s*(?P<title>\S.*)$")),
     ("paren", re.compile(r"^(?P<label>\d{1,2}\))(?P<sep>)\s+(?P<title>\S.*)$")),
     ("letter", re.compile(r"^(?P<label>[a-zđ]\))(?P<sep>)(?:\s+(?P<title>\S.*))?$")),
@@ -117,6 +119,10 @@ def parse_label(line: str) -> Label | None:
         title = (match.group("title") or "").strip()
         if style == "part" and match.group("sep") != "." :
             continue
+        if style == "tight":
+            if not title[:1].isupper():
+                continue
+            style = "number"
         ordinal: int | None
         if style in ("phan", "chuong", "muc", "dieu", "chuyende", "bieu"):
             ordinal = _word_ordinal(label)
@@ -131,7 +137,7 @@ def parse_label(line: str) -> Label | None:
             parts = label.split(".")
             style = f"decimal{len(parts)}"
             ordinal = int(parts[-1])
-        elif style in ("number", "bracket", "paren", "bare"):
+        elif style in ("number", "bracket", "paren", "bare", "tight"):
             ordinal = int(label.strip("()"))
             style = "number" if style == "bare" else style     # "1" alone: khoản 1 of a crawl
         else:

@@ -98,12 +98,19 @@ def check_text(text: str, source: str) -> str:
 
 
 _MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+# Bold may run over a line break in a crawl ("**DANH\nSÁCH XÃ …**"), not over a paragraph.
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\n\s*\n).){1,600}?)(?<=\S)\1", re.DOTALL)
+_MD_EMPTY_STRONG = re.compile(r"^[ \t]*(?:\*\*[ \t]*\*\*|\*\*\*\*)[ \t]*$", re.MULTILINE)
+# Italics: "*(Ban hành kèm theo …)*", also "* (Ban hành\nkèm theo …)*" as crawls write it.
+_MD_ITALIC = re.compile(r"(?<![\w*])\*[ \t]?(?=\S)((?:(?!\n\s*\n)[^*]){1,600}?)(?<=\S)\*(?![\w*])")
 
 
 def _from_markdown(text: str) -> str:
     """Markdown keeps the report's own numbering; drop only the markup around it."""
-    return _MD_EMPHASIS.sub(r"\2", _MD_HEADING.sub("", text))
+    text = _MD_HEADING.sub("", text)
+    text = _MD_EMPTY_STRONG.sub("", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    return _MD_ITALIC.sub(r"\1", text)
 
 
 def _from_pdf(data: bytes, name: str, progress: Progress | None) -> LoadedText:

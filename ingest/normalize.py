@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.furniture import strip_furniture
+from ingest.furniture import strip_furniture, strip_markers
 from ingest.headings import is_bullet, looks_like_heading
 
 # Characters that render like a Vietnamese letter but are not one. Mixed-script text
@@ -127,7 +127,7 @@ def to_blocks(text: str) -> list[str]:
 
 def clean_block(text: str) -> str:
     """A block handed over by a reader: cleaned like text, on one line."""
-    return " ".join(line for line in clean_text(text).split("\n") if line)
+    return strip_markers(" ".join(line for line in clean_text(text).split("\n") if line))
 
 
 def text_blocks(text: str) -> list[Block]:

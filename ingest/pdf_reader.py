@@ -199,9 +199,27 @@ def read_pdf(data: bytes, *, max_pages: int = MAX_PAGES, time_limit_s: float = 2
     return PdfText(text, pages, seconds=seconds, tables=len(tables))
 
 
+def _white(color) -> bool:
+    if color is None:
+        return False
+    values = color if isinstance(color, (tuple, list)) else (color,)
+    if len(values) == 4:                           # CMYK: no ink is white
+        return all(float(v) == 0 for v in values)
+    return all(isinstance(v, (int, float)) and float(v) >= 0.99 for v in values)
+
+
+def _visible(obj) -> bool:
+    """White boxes behind text lines (Word's shading) are not a table's rules."""
+    if obj.get("object_type") not in ("rect", "line", "curve"):
+        return True
+    stroked = obj.get("stroke") and not _white(obj.get("stroking_color"))
+    filled = obj.get("fill") and not _white(obj.get("non_stroking_color"))
+    return bool(stroked or filled)
+
+
 def _read_page(page, number: int) -> tuple[list[_Line], list[_Table]]:
     height = float(page.height) or 1.0
-    found = [t for t in page.find_tables() if t.bbox]
+    found = [t for t in page.filter(_visible).find_tables() if t.bbox]
     tables: list[_Table] = []
     outside = page
     for t in found:
@@ -211,13 +229,32 @@ def _read_page(page, number: int) -> tuple[list[_Line], list[_Table]]:
         tables.append(_Table(number, float(t.bbox[1]), rows))
         outside = outside.outside_bbox(t.bbox, strict=False)
     lines = []
-    for top, bottom, text in _text_lines(outside.extract_words(keep_blank_chars=False, x_tolerance=1.5)):
+    words = outside.extract_words(keep_blank_chars=False, x_tolerance=1.5, extra_attrs=["size"])
+    for top, bottom, text in _text_lines(_without_note_marks(words)):
         edge = top < _MARGIN * height or bottom > (1 - _MARGIN) * height
         lines.append(_Line(text, top, number, edge=edge))
     return lines, tables
 
 
 _MIN_COLUMN_GAP = 9.0   # points: a gap this wide, and thrice the page's usual one, parts two columns
+
+
+def _without_note_marks(words: list[dict]) -> list[dict]:
+    """Footnote markers are digits set small and raised ("năm 2024¹"): not words of the text."""
+    sizes = sorted(float(w.get("size", 0)) for w in words)
+    if not sizes:
+        return words
+    body = sizes[len(sizes) // 2]
+
+    def unit_power(mark: dict) -> bool:
+        # "100 m²", "km²", "m³": the small digit is an exponent of a unit, keep it
+        left = [w for w in words if w is not mark and abs(float(w["top"]) - float(mark["top"])) < 8
+                and 0 <= float(mark["x0"]) - float(w["x1"]) < 2]
+        return any(w["text"].endswith("m") for w in left)
+
+    return [w for w in words if not (
+        w["text"].isdigit() and len(w["text"]) <= 2 and float(w.get("size", body)) < 0.75 * body
+        and not unit_power(w))]
 
 
 def _text_lines(words: list[dict]) -> list[tuple[float, float, str]]:

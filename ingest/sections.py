@@ -216,34 +216,60 @@ def _split_glued_titles(items: list[_Item]) -> list[_Item]:
     return out
 
 
+_QUOTE_ENDS = re.compile(r"”\s*[.;,:]*\s*(?:\./\.)?$")
+
+
 def _mark_quoted(items: list[_Item]) -> None:
     """Blocks inside a quotation of another text (“2. Sau khi ... a) ... b) ...”).
 
-    A block that opens a curly quotation it does not close starts a quoted run; the run
-    ends at the block that closes it. A quotation left open for more than
-    _MAX_QUOTE_BLOCKS blocks is a stray mark, not a quotation.
+    Another text's provisions are quoted as whole paragraphs: the quotation opens at the
+    start of a block and closes at the end of one. It runs while its quotation marks
+    are open; where the document itself left a mark unbalanced, it ends at the first
+    block that ends with a closing mark, within _MAX_QUOTE_BLOCKS blocks. A quotation
+    inside a sentence (“về tăng cường ...”) opens no run.
     """
     i = 0
     while i < len(items):
         text = items[i].text
-        if items[i].table:
+        if items[i].table or not text.startswith(("“", '"')):
             i += 1
             continue
-        if text.startswith(("“", '"')) and parse_label(text.lstrip('“"').strip()):
-            items[i].quoted = True
-        depth = sum(text.count(c) for c in _OPEN_QUOTES) - sum(text.count(c) for c in _CLOSE_QUOTES)
-        if depth > 0:
-            j = i + 1
-            while j < len(items) and j - i <= _MAX_QUOTE_BLOCKS and depth > 0:
-                depth += sum(items[j].text.count(c) for c in _OPEN_QUOTES)
-                depth -= sum(items[j].text.count(c) for c in _CLOSE_QUOTES)
-                j += 1
+        if text.startswith('"'):
+            items[i].quoted = bool(parse_label(text.lstrip('"').strip()))
+            i += 1
+            continue
+        depth = text.count("“") - text.count("”")
+        end = i if depth <= 0 else None
+        fallback = None
+        j = i + 1
+        while end is None and j < len(items) and j - i <= _MAX_QUOTE_BLOCKS:
+            depth += items[j].text.count("“") - items[j].text.count("”")
+            if fallback is None and _QUOTE_ENDS.search(items[j].text):
+                fallback = j
             if depth <= 0:
-                for k in range(i + 1, j):
-                    items[k].quoted = True
-                i = j
-                continue
-        i += 1
+                end = j
+            j += 1
+        end = end if end is not None else fallback
+        if end is None:
+            i += 1
+            continue
+        end = _extend_quotation(items, end)
+        for k in range(i, end + 1):
+            items[k].quoted = True
+        i = end + 1
+
+
+def _extend_quotation(items: list[_Item], end: int) -> int:
+    """A closing mark with no quotation open belongs to the one that just ended: the
+    document closed it too early (“Điều 1. … 1. … Luật.”. / 2. … / 3. … liên quan.”.).
+    The quotation then runs to that mark, unless a new one opens first."""
+    for j in range(end + 1, min(len(items), end + 1 + _MAX_QUOTE_BLOCKS)):
+        text = items[j].text
+        if text.startswith("“"):
+            break
+        if text.count("”") > text.count("“") and _QUOTE_ENDS.search(text):
+            end = j
+    return end
 
 
 def _flattened_table_header(items: list[_Item], i: int) -> bool:
@@ -282,6 +308,7 @@ class _Parser:
         self.zone: list[tuple[int, str]] = []     # (part index, "preamble"|"body"|"closing") per block
         self.labels_used: dict[str, int] = {}
         self.texts = [it.text for it in items]     # kept in step with items (splits insert)
+        self.heading_at: dict[int, int] = {}        # id(section) -> index of its heading block
 
     # ----- the pass over the blocks -----------------------------------------------
     def run(self) -> None:
@@ -290,11 +317,17 @@ class _Parser:
             part = self.parts[-1]
             title = self._attachment_at(i, part, self.texts)
             if title is not None:
-                floor = part.closing_from if part.closing_from is not None else (part.first_heading or part.start) + 1
-                start = attachments.start_with_letterhead(self.texts, i, max(floor, part.start + 1))
+                floor = max(part.start + 1, part.closing_from if part.closing_from is not None
+                            else (part.first_heading or part.start) + 1)
+                start = attachments.start_with_letterhead(self.texts, i, floor)
+                above = parse_label(self.texts[i - 1]) if start == i and i - 1 >= floor else None
+                if above is not None and above.bare:
+                    start = i - 1   # "Phần I." / "DANH MỤC THỦ TỤC ...": its first heading, titled
                 self._open_attachment(title, start)
                 part = self.parts[-1]
                 part.title_at = i
+                for k in range(start, i):     # what was read as the last part's end is this one's
+                    self._place(k, part)
             self._place(i, part)
             i += 1
         for n, part in enumerate(self.parts):
@@ -320,11 +353,10 @@ class _Parser:
         self.labels_used[label] = count
         if count > 1:
             label = f"{label} {count}"      # a second unnumbered "Phụ lục" is "Phụ lục 2"
-        # Blocks from `start` were read as the previous part's closing: they are this
-        # attachment's letterhead.
-        for k in range(start, len(self.zone)):
-            self.zone[k] = (len(self.parts), "preamble")
-            self.owner[k] = None
+        # Blocks from `start` were read as the previous part's closing (or text): they
+        # are this attachment's letterhead, to be read again as its own.
+        del self.owner[start:], self.zone[start:]
+        self.sections = [s for s in self.sections if self.heading_at[id(s)] < start]
         self.parts.append(_Part(label, title.kind, start))
 
     def _place(self, i: int, part: _Part) -> None:
@@ -364,13 +396,13 @@ class _Parser:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         if nxt is None or nxt.table:
             return False
+        following = parse_label(nxt.text)
+        if following is not None:
+            # "Điều 8." then its khoản "1. ...": a label of another style, with its text
+            return following.style != accepted[0].style and not following.bare
         # a title starts with a word (or, under a crawl's bare "1", with its bullets):
         # not with a number, as the axis labels "8 / 6 / 4 / 2 / 0" of a chart do
-        first = nxt.text.lstrip("-+• ")[:1]
-        if not first.isalpha():
-            return False
-        following = parse_label(nxt.text)
-        return following is None or following.style != accepted[0].style
+        return nxt.text.lstrip("-+• ")[:1].isalpha()
 
     def _closing_holds(self, i: int, part: _Part) -> bool:
         """A signature or "Nơi nhận" line ends the text only if the text does not go on
@@ -416,6 +448,7 @@ class _Parser:
         builder.stack.append(_Frame(reading, section))
         builder.last_ordinal[reading.style] = reading.ordinal
         self.sections.append(section)
+        self.heading_at[id(section)] = i
         self.owner.append(section)
         self.zone.append((n, "body"))
         if part.first_heading is None:

@@ -264,9 +264,10 @@ def scanned_pdf() -> bytes:
     return buf.getvalue()
 
 
-def test_pdf_without_text_layer_is_refused_on_both_paths(service, client, chat, tmp_path):
+def test_pdf_without_any_text_is_refused_on_both_paths(service, client, chat, tmp_path):
+    """No text layer: the pages are OCRed; blank pages have no text to read either."""
     before = doc_ids(client)
-    assert_rest_refused(upload(client, "ban-quet.pdf", scanned_pdf()), 400, "OCR", "PDF")
+    assert_rest_refused(upload(client, "ban-quet.pdf", scanned_pdf()), 400, "OCR", "bản quét")
     assert_ui_refused(ui_upload(service, tmp_path, "ban-quet.pdf", scanned_pdf()), "OCR")
     assert doc_ids(client) == before
     assert_sample_intact(service, client, chat)
