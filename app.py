@@ -91,6 +91,10 @@ def evidence_html(service: AssistantService, answer: Answer) -> str:
             "<p class='low-relevance'>⚠️ Độ liên quan thấp: hãy đọc kỹ đoạn trích trước khi sử dụng.</p>"
             if c.score < LOW_RELEVANCE else ""
         )
+        record = service.index.snapshot().records.get(c.doc_id)     # cached: no store call per chip
+        if record is not None and record.ocr:
+            warning += ("<p class='ocr-text'>📷 Văn bản nhận dạng từ bản quét (OCR): "
+                        "có thể có chữ đọc sai, hãy đối chiếu bản gốc.</p>")
         parts.append(
             f"<details class='evidence' id='evidence-{n}'>"
             f"<summary class='citation-chip'>[{html.escape(c.section_id)}]</summary>"
@@ -101,10 +105,15 @@ def evidence_html(service: AssistantService, answer: Answer) -> str:
     return "<p>Trích dẫn (bấm để xem đoạn gốc):</p>" + "\n".join(parts)
 
 
-def _loaded(service: AssistantService, pasted: str, upload: str | None):
+_STAGES = {"đọc": "Đang đọc trang", "OCR": "Đang nhận dạng chữ (OCR) trang"}
+
+
+def _loaded(service: AssistantService, pasted: str, upload: str | None, progress=None):
     """The report a staff member gave: an uploaded file wins over pasted text."""
     if upload:
-        return load_path(upload, service.settings.max_upload_bytes)
+        pages = (lambda done, total, stage: progress(done / total, desc=f"{_STAGES.get(stage, stage)} {done}/{total}")) \
+            if progress else None
+        return load_path(upload, service.settings.max_upload_bytes, progress=pages)
     return load_text(pasted or "", "paste", service.settings.max_upload_bytes)
 
 
@@ -129,7 +138,7 @@ def index_report(service: AssistantService, token: str, pasted: str, upload: str
     if not staff_token_ok(expected, token):
         return "**Từ chối:** mã nhân viên không đúng. Không có gì thay đổi."
     try:
-        loaded = _loaded(service, pasted, upload)
+        loaded = _loaded(service, pasted, upload, progress)
         result = service.ingest(loaded, title=title or None,
                                 progress=(lambda done, total: progress(done / total, desc=f"Đang nhúng {done}/{total} đoạn"))
                                 if progress else None)
@@ -138,7 +147,9 @@ def index_report(service: AssistantService, token: str, pasted: str, upload: str
     r = result.record
     status = {"indexed": "Đã lập chỉ mục", "replaced": "Đã thay thế phiên bản cũ",
               "unchanged": "Báo cáo này đã có sẵn (trùng nội dung), không lập chỉ mục lại"}[result.status]
-    return f"**{status}:** {html.escape(r.title)} — mã `{r.doc_id}`, {r.sections} mục, {r.chunks} đoạn."
+    scan = (" Văn bản được nhận dạng từ bản quét (OCR): có thể có chữ đọc sai, hãy đối chiếu bản gốc."
+            if r.ocr else "")
+    return f"**{status}:** {html.escape(r.title)} — mã `{r.doc_id}`, {r.sections} mục, {r.chunks} đoạn.{scan}"
 
 
 def delete_report(service: AssistantService, token: str, doc_id: str) -> str:
@@ -153,7 +164,8 @@ def delete_report(service: AssistantService, token: str, doc_id: str) -> str:
 
 
 def report_rows(service: AssistantService) -> list[list]:
-    return [[r.doc_id, r.title, r.date, r.sections, r.chunks, r.indexed_at] for r in service.documents()]
+    return [[r.doc_id, r.title + (" (OCR)" if r.ocr else ""), r.date, r.sections, r.chunks, r.indexed_at]
+            for r in service.documents()]
 
 
 def quote_html(service: AssistantService, doc_id: str, section_id: str, quote: str) -> str:

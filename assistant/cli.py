@@ -93,6 +93,14 @@ def _read_history(path: str | None) -> list[Turn]:
         raise InputError(f"Không đọc được lịch sử hội thoại {path}: {exc} / invalid --history file") from exc
 
 
+def _page_progress(path: str):
+    """Pages read (or OCRed) so far, on stderr: stdout stays the result (and valid --json)."""
+    def report(done: int, total: int, stage: str) -> None:
+        if total > 1 or stage != "đọc":
+            print(f"{Path(path).name}: {stage} trang {done}/{total}", file=sys.stderr, flush=True)
+    return report
+
+
 def cmd_ingest(args, settings: Settings) -> int:
     if args.title and len(args.paths) > 1:
         raise InputError("--title chỉ dùng với một tệp / --title needs exactly one file")
@@ -101,13 +109,14 @@ def cmd_ingest(args, settings: Settings) -> int:
         if path == "-":
             loaded = load_text(sys.stdin.read(), "stdin", settings.max_upload_bytes)
         else:
-            loaded = load_path(path, settings.max_upload_bytes)
+            loaded = load_path(path, settings.max_upload_bytes, progress=_page_progress(path))
         result = service.ingest(loaded, title=args.title)
         if args.json:
             print(json.dumps(result.public(), ensure_ascii=False))
         else:
             r = result.record
-            print(f"{result.status}: {r.doc_id} — {r.title} ({r.sections} mục, {r.chunks} đoạn)")
+            scan = " — văn bản nhận dạng từ bản quét (OCR)" if r.ocr else ""
+            print(f"{result.status}: {r.doc_id} — {r.title} ({r.sections} mục, {r.chunks} đoạn){scan}")
     return 0
 
 

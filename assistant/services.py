@@ -152,7 +152,8 @@ class AssistantService:
         """Programme items of the reports, filtered by report and by words typed with or
         without diacritics."""
         return [{"doc_id": r.doc_id, "doc_title": r.title, "section_id": c.section_id, "text": c.text,
-                 "deadline": c.deadline, "target": c.target}
+                 "deadline": c.deadline, "target": c.target, "agency": c.agency, "partners": c.partners,
+                 "output": c.output, "task": c.task}
                 for r, c in self._filtered(0, search, doc_ids, lambda c: c.text)]
 
     def figures(self, search: str = "", doc_ids: list[str] | None = None) -> list[dict]:

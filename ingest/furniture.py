@@ -23,8 +23,10 @@ _RUNNING_HEADERS = (
 _PAGE_NUMBER = re.compile(r"^(?:[-–]\s*\d{1,4}\s*[-–]|(?:Trang|trang)\s+\d{1,4}(?:\s*/\s*\d{1,4})?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$")
 _BARE_NUMBER = re.compile(r"^\d{1,4}$")
 # An e-signature stamp opens with who signed, then says where and when.
-_STAMP_OPEN = re.compile(r"^(?:Ký bởi|Người ký|Signed by)\s*:", re.IGNORECASE)
-_STAMP_FIELD = re.compile(r"^(?:Cơ quan|Email|E-mail|Ngày ký|Thời gian ký|Chức vụ|Ngày giờ ký|Date)\s*:", re.IGNORECASE)
+# (OCR of a stamp may put its lines in another order, with a speck before one: "Ÿ Ngày ký:".)
+_STAMP_OPEN = re.compile(r"^\W{0,2}\s*(?:Ký bởi|Người ký|Signed by)\s*:", re.IGNORECASE)
+_STAMP_FIELD = re.compile(r"^\W{0,2}\s*(?:Cơ quan|Email|E-mail|Ngày ký|Thời gian ký|Chức vụ|Ngày giờ ký|Date)\s*:",
+                          re.IGNORECASE)
 # Word field codes in a .doc text stream ("PAGE \* MERGEFORMAT", "HYPERLINK ...").
 _FIELD_CODE = re.compile(r"^(?:PAGE|NUMPAGES|SECTIONPAGES)\s*(?:\\\*\s*\w+\s*)*$|^\s*\\\*\s*MERGEFORMAT\s*$")
 _CLAUSE_END = (".", ":", ";", "!", "?", "…", ")", "”", '"')
@@ -119,12 +121,17 @@ def strip_furniture(lines: list[str]) -> list[str]:
         elif _PAGE_NUMBER.match(s):
             if not _BARE_NUMBER.match(s) or _page_break_near(lines, i) or _mid_paragraph(lines, i):
                 drop[i] = True
-        elif _STAMP_OPEN.match(s):
-            j = i + 1
-            while j < len(lines) and _STAMP_FIELD.match(stripped[j]):
+        elif _STAMP_OPEN.match(s) or _STAMP_FIELD.match(s):
+            # a run of stamp lines ("Ký bởi: …", "Cơ quan: …", "Ngày ký: …"), blank lines
+            # between them allowed, that says who signed: an e-signature stamp
+            j, run, opened = i, [], False
+            while j < len(lines) and (not stripped[j] or _STAMP_OPEN.match(stripped[j]) or _STAMP_FIELD.match(stripped[j])):
+                if stripped[j]:
+                    run.append(j)
+                    opened = opened or bool(_STAMP_OPEN.match(stripped[j]))
                 j += 1
-            if j - i >= 2:
-                for k in range(i, j):
+            if opened and len(run) >= 2:
+                for k in run:
                     drop[k] = True
                 i = j
                 continue

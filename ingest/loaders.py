@@ -23,7 +23,10 @@ _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 # Reading a PDF (its text layer, in a child process) may take this long before it is
 # refused; OCR has its own limit per page.
 PDF_TIME_LIMIT_S = 240.0
-Progress = Callable[[int, int], None]
+# progress(done, total, stage): pages read so far, of how many, and what is being done
+# to them ("đọc" the text layer, "OCR" a scan), for the CLI and the staff tab.
+Progress = Callable[[int, int, str], None]
+READING, OCR = "đọc", "OCR"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
@@ -116,12 +119,13 @@ def _from_markdown(text: str) -> str:
 def _from_pdf(data: bytes, name: str, progress: Progress | None) -> LoadedText:
     from ingest import isolated, ocr
 
-    got = isolated.run("pdf", data, timeout_s=PDF_TIME_LIMIT_S + 15, progress=progress,
+    got = isolated.run("pdf", data, timeout_s=PDF_TIME_LIMIT_S + 15,
+                       progress=(lambda d, n: progress(d, n, READING)) if progress else None,
                        options={"time_limit_s": PDF_TIME_LIMIT_S})
     if not got["scanned"]:
         return LoadedText(got["text"], name, pages=got["pages"])
     # No text layer: a scan. Read its page images.
-    result = ocr.ocr_pdf(data, progress=progress)
+    result = ocr.ocr_pdf(data, progress=(lambda d, n: progress(d, n, OCR)) if progress else None)
     return LoadedText(result.text, name, ocr=True, pages=result.pages)
 
 
@@ -135,7 +139,7 @@ def _from_image(data: bytes, name: str) -> LoadedText:
 def load_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None) -> LoadedText:
     """Bytes of an uploaded or read file, dispatched on its suffix.
 
-    `progress(done, total)` is called per page while a PDF is read or a scan OCRed.
+    `progress(done, total, stage)` is called per page while a PDF is read or a scan OCRed.
     """
     _check_size(len(data), max_bytes)
     suffix = Path(name).suffix.lower()

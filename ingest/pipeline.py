@@ -28,6 +28,7 @@ class PreparedReport:
     parsed: ParsedReport
     metadata: ReportMetadata
     chunks: list[Chunk]
+    ocr: bool = False          # read from page images: the UI says the text may hold misreadings
 
 
 def validate_doc_id(doc_id: str) -> str:
@@ -44,7 +45,7 @@ def prepare_report(
     max_chunk_chars: int = 900,
     overlap: int = 1,
 ) -> PreparedReport:
-    parsed = parse_report(loaded.text)
+    parsed = parse_report(loaded)
     if not parsed.text.strip():
         raise InputError(f"Văn bản trống sau khi chuẩn hóa: {loaded.source} / empty document")
     metadata = extract_metadata(parsed, fallback_title=title or "")
@@ -66,4 +67,4 @@ def prepare_report(
     chunks = chunk_report(parsed, doc_id, max_chars=max_chunk_chars, overlap=overlap)
     if not chunks:
         raise InputError(f"Không tìm thấy nội dung để lập chỉ mục: {loaded.source} / nothing to index")
-    return PreparedReport(doc_id, metadata.title, loaded.source, content_hash, parsed, metadata, chunks)
+    return PreparedReport(doc_id, metadata.title, loaded.source, content_hash, parsed, metadata, chunks, loaded.ocr)

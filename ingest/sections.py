@@ -396,6 +396,8 @@ class _Parser:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         if nxt is None or nxt.table:
             return False
+        if accepted[0].style in _WORDED or accepted[0].style == "dieu":
+            return True       # "Chương I", "Mục 2", "Điều 8." alone: worded labels are headings
         following = parse_label(nxt.text)
         if following is not None:
             # "Điều 8." then its khoản "1. ...": a label of another style, with its text

@@ -64,10 +64,14 @@ class FileScore:
         return self.matched / self.gold if self.gold else 1.0
 
 
-def score_file(path: Path, gold: dict) -> FileScore:
+def read(path: Path):
+    return parse_report(load_path(path, max_bytes=50 * 1024 * 1024))
+
+
+def score_file(path: Path, gold: dict, parse=read) -> FileScore:
     started = time.perf_counter()
     try:
-        report = parse_report(load_path(path, max_bytes=50 * 1024 * 1024))
+        report = parse(path)
     except InputError as exc:
         n = len(gold["sections"])
         return FileScore(path.name, n, 0, 0, len(gold["attachments"]), 0, time.perf_counter() - started, str(exc))
@@ -86,14 +90,14 @@ def score_file(path: Path, gold: dict) -> FileScore:
                      seconds, missed=missed, extra=extra)
 
 
-def score_all(only: str | None = None) -> list[FileScore]:
+def score_all(only: str | None = None, parse=read) -> list[FileScore]:
     scores = []
     for outline in sorted(OUTLINES.glob("*.json")):
         if only and only not in outline.stem:
             continue
         gold = json.loads(outline.read_text(encoding="utf-8"))
         for name in gold["files"]:
-            scores.append(score_file(CORPUS / name, gold))
+            scores.append(score_file(CORPUS / name, gold, parse))
     return scores
 
 

@@ -273,6 +273,76 @@ def test_pdf_without_any_text_is_refused_on_both_paths(service, client, chat, tm
     assert_sample_intact(service, client, chat)
 
 
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password="mat-khau", owner_password="mat-khau-chu")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def long_pdf(pages: int = 2000) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def zip_bomb_docx() -> bytes:
+    """A 1 MB .docx whose document.xml inflates to 400 MB (of one repeated paragraph)."""
+    import zipfile
+
+    paragraph = b"<w:p><w:r><w:t>Bao cao</w:t></w:r></w:p>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        with z.open("word/document.xml", "w") as member:
+            member.write(b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+            block = paragraph * 25_000
+            for _ in range(400 * 1024 * 1024 // len(block)):
+                member.write(block)
+            member.write(b"</w:body></w:document>")
+    return buf.getvalue()
+
+
+def blank_png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (1240, 1754), 255).save(buf, "PNG")
+    return buf.getvalue()
+
+
+BAD_FILES = {
+    # name: (bytes, words the one-line reason must contain)
+    "co-mat-khau.pdf": (encrypted_pdf, ("mật khẩu",)),
+    "dai-2000-trang.pdf": (long_pdf, ("2000 trang",)),
+    "bom-nen.docx": (zip_bomb_docx, ("bom nén",)),
+    "anh-trang.png": (blank_png, ("OCR",)),
+    "khong-phai-doc.doc": (lambda: "Báo cáo tình hình kinh tế - xã hội".encode(), (".doc",)),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_files_of_each_format_are_refused_with_one_line_and_the_index_is_kept(service, client, chat, tmp_path, name):
+    """An encrypted PDF, a 2,000-page PDF, a .docx zip bomb, an image with no text, a
+    text file named .doc: a reason a person can act on, on both paths; nothing indexed."""
+    make, words = BAD_FILES[name]
+    data = make()
+    before = doc_ids(client)
+    assert_rest_refused(upload(client, name, data), 400, *words)
+    assert_ui_refused(ui_upload(service, tmp_path, name, data), *words)
+    assert doc_ids(client) == before
+    assert_sample_intact(service, client, chat)
+
+
 # ---------------------------------------------------------------------------
 # Vietnamese in other encodings
 

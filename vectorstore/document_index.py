@@ -99,11 +99,18 @@ class DocumentRecord:
     def version(self) -> str:
         return f"{self.doc_id}@{self.content_hash[:16]}"
 
+    @property
+    def ocr(self) -> bool:
+        return bool(self.meta.get("ocr"))
+
     def public(self) -> dict:
-        return {
+        out = {
             "doc_id": self.doc_id, "title": self.title, "date": self.date,
             "sections": self.sections, "chunks": self.chunks, "indexed_at": self.indexed_at,
         }
+        if self.ocr:
+            out["ocr"] = True        # the text was read from a scan
+        return out
 
 
 @dataclass
@@ -269,7 +276,7 @@ class DocumentIndex:
                 sections=len(report.parsed.sections), chunks=len(report.chunks),
                 indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 source=report.source, date=meta.get("date", ""),
-                meta={k: v for k, v in meta.items() if k not in ("title", "date")},
+                meta={k: v for k, v in meta.items() if k not in ("title", "date")} | ({"ocr": True} if report.ocr else {}),
             )
             version = record.version
             # Leftovers of an earlier interrupted ingest of this report are invisible
