@@ -315,7 +315,7 @@ class _Parser:
         i = 0
         while i < len(self.items):
             part = self.parts[-1]
-            title = self._attachment_at(i, part, self.texts)
+            title = self._attachment_at(i, part)
             if title is not None:
                 floor = max(part.start + 1, part.closing_from if part.closing_from is not None
                             else (part.first_heading or part.start) + 1)
@@ -333,12 +333,12 @@ class _Parser:
         for n, part in enumerate(self.parts):
             part.end = self.parts[n + 1].start if n + 1 < len(self.parts) else len(self.items)
 
-    def _attachment_at(self, i: int, part: _Part, texts: list[str]):
+    def _attachment_at(self, i: int, part: _Part):
         item = self.items[i]
         if item.table or item.quoted or i == part.start:
             return None
         after_signature = part.closing_from is not None
-        title = attachments.announces_attachment(texts, i, after_signature)
+        title = attachments.announces_attachment(self.texts, i, after_signature)
         if title is None:
             return None
         if title.kind == "biểu" and part.kind == "phụ lục" and not after_signature:
@@ -363,12 +363,12 @@ class _Parser:
         item = self.items[i]
         n = len(self.parts) - 1
         if part.closing_from is not None:
-            self._own(i, n, "closing")
+            self._own(n, "closing")
             return
         if attachments.is_closing_mark(item.text) and not item.quoted and (part.first_heading is not None or i > part.start) \
                 and self._closing_holds(i, part):
             part.closing_from = i
-            self._own(i, n, "closing")
+            self._own(n, "closing")
             return
         if part.table_depth is None and not item.table and _flattened_table_header(self.items, i):
             part.table_depth = len(part.builder.stack)
@@ -421,13 +421,13 @@ class _Parser:
                 return False
         return True
 
-    def _own(self, i: int, part_index: int, zone: str) -> None:
+    def _own(self, part_index: int, zone: str) -> None:
         self.owner.append(None)
         self.zone.append((part_index, zone))
 
     def _own_text(self, i: int, n: int, part: _Part) -> None:
         if part.first_heading is None:
-            self._own(i, n, "preamble")
+            self._own(n, "preamble")
         else:
             self.owner.append(self.sections[-1])
             self.zone.append((n, "body"))

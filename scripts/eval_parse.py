@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from doc_blocks import replace_block  # noqa: E402
 from ingest.loaders import InputError, load_path  # noqa: E402
 from ingest.sections import parse_report  # noqa: E402
 
@@ -150,14 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(f"  - missed {m}" for m in s.missed))
                 print("\n".join(f"  + extra  {e}" for e in s.extra))
     if args.markdown:
-        text = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
-        begin, end = "<!-- eval-parse:begin -->", "<!-- eval-parse:end -->"
-        table = f"{begin}\n{markdown(scores)}\n{end}"
-        if begin in text and end in text:
-            text = text[: text.index(begin)] + table + text[text.index(end) + len(end):]
-        else:
-            text = (text.rstrip() + "\n\n" if text else "") + table + "\n"
-        args.markdown.write_text(text, encoding="utf-8")
+        replace_block(args.markdown, "eval-parse", markdown(scores))
     return 0
 
 
