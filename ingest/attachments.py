@@ -66,7 +66,12 @@ def title_of(block: str) -> Title | None:
         label = re.sub(r"\s+", " ", match.group("label"))
         return Title(f"{label[0]}{label[1:].lower()} {match.group('num')}", "biểu")
     match = _KIND.match(text)
-    if match and _upper_share(text.split("(")[0]) > 0.8 and len(text.split("(")[0]) <= 500:
+    head = text.split("(")[0]
+    # "CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA CHÍNH PHỦ thực hiện Chỉ thị …": the title line in
+    # capitals, its subject run on in lower case by the mending of wrapped lines.
+    words = head.split()
+    caps = next((n for n, w in enumerate(words) if any(c.islower() for c in w)), len(words))
+    if match and len(head) <= 500 and (_upper_share(head) > 0.8 or caps >= 4):
         kind = match.group("kind")
         return Title(kind[0] + kind[1:].lower(), kind.lower())
     return None
@@ -75,6 +80,8 @@ def title_of(block: str) -> Title | None:
 def glued_title_at(block: str) -> int | None:
     """Where an attachment's title in capitals starts after a signer's name, or None."""
     for match in _GLUE_POINT.finditer(block, 0, 120):
+        if not block[match.start() - 1].islower():
+            continue          # after a signer's name ("… Khánh"), not inside a line in capitals
         rest = block[match.end():]
         if _upper_share(rest[:60]) > 0.9 and title_of(rest):
             return match.start()
@@ -102,7 +109,7 @@ def is_closing_mark(block: str) -> bool:
     return bool(match) and (match.group(1) or match.group(2)).isupper()
 
 
-def announces_attachment(blocks: list[str], i: int, after_signature: bool) -> Title | None:
+def announces_attachment(blocks: list[str], i: int, after_signature: bool, after_table: bool = False) -> Title | None:
     """Does block i open an attached document?
 
     After the signature, a title in capitals is one when an "(Kèm theo …)" line or a
@@ -120,7 +127,12 @@ def announces_attachment(blocks: list[str], i: int, after_signature: bool) -> Ti
     letterhead = any(is_letterhead(b) and ("CỘNG H" in b or "Độc lập" in b) for b in blocks[max(0, i - 6) : i])
     if title.kind in ("phụ lục", "biểu"):
         return title if (after_signature or annexed) else None
-    return title if after_signature and (annexed or letterhead) else None
+    # A title in capitals with "(Ban hành kèm theo …)" under it is an attached document
+    # even where the signature was not recognised (a minister signs without "TM."/"KT.");
+    # so is one in capitals right after an appendix's table ("DANH SÁCH CÁC ĐƠN VỊ"),
+    # which no table cell would be.
+    standalone = after_table and blocks[i].isupper() and 2 <= len(blocks[i].split()) <= 20
+    return title if annexed or standalone or (after_signature and letterhead) else None
 
 
 def start_with_letterhead(blocks: list[str], title_at: int, floor: int) -> int:

@@ -275,12 +275,20 @@ def _extend_quotation(items: list[_Item], end: int) -> int:
 def _flattened_table_header(items: list[_Item], i: int) -> bool:
     """Block i is the "STT" cell of a table header a text extraction flattened one cell
     per line: "STT" / "Tên nhiệm vụ cụ thể" / "Cơ quan" / "chủ trì" ..."""
-    if items[i].text.strip().upper() not in ("STT", "TT", "SỐ TT"):
-        return False
+    first = items[i].text.strip()
+    if first.upper() not in ("STT", "TT", "SỐ TT"):
+        # "STT Văn bản hết hiệu lực một phần Nội dung, quy định": header cells on one line
+        glued = re.match(r"^(?:STT|TT)\s+\S", first) and len(first) <= 100 and not first.endswith((".", ";"))
+        if not glued:
+            return False
+        cells = [it.text.strip() for it in items[i + 1 : i + 5]]
+        return sum(1 for c in cells if len(c) <= 30 and not parse_label(c)) >= 2
     cells = [it.text.strip() for it in items[i + 1 : i + 8]]
     named = sum(1 for c in cells if len(c) <= 40 and _TABLE_HEADS.match(c))
     short = sum(1 for c in cells[:6] if len(c) <= 30)
-    return named >= 2 or (named >= 1 and short >= 4)
+    # column names: short cells that are not labels ("Văn bản hết hiệu lực", "Lý do …")
+    columns = sum(1 for c in cells[:4] if len(c) <= 30 and not parse_label(c))
+    return named >= 2 or (named >= 1 and short >= 4) or columns >= 3
 
 
 @dataclass
@@ -338,13 +346,16 @@ class _Parser:
         if item.table or item.quoted or i == part.start:
             return None
         after_signature = part.closing_from is not None
-        title = attachments.announces_attachment(self.texts, i, after_signature)
+        title = attachments.announces_attachment(self.texts, i, after_signature,
+                                                 after_table=bool(part.label) and part.table_depth is not None)
         if title is None:
             return None
         if title.kind == "biểu" and part.kind == "phụ lục" and not after_signature:
             return None       # "Biểu mẫu 1" inside an appendix is one of its sections
         if part.first_heading is None and part.label == "" and not after_signature and title.kind != "phụ lục":
             return None
+        if part.label and part.first_heading is None and part.closing_from is None and i - part.title_at <= 3:
+            return None       # "PHỤ LỤC 01" / "DANH MỤC THỦ TỤC …" / "(Kèm theo …)": one title
         return title
 
     def _open_attachment(self, title, start: int) -> None:

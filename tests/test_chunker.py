@@ -231,13 +231,15 @@ def test_metadata_binh_phuoc():
     meta = extract_metadata(parsed(BINH_PHUOC))
     assert meta.date == "2024-06-14"
     assert meta.place == "Bình Phước"
-    assert meta.kind == "BÁO CÁO"
+    assert meta.kind == "báo cáo"
     assert meta.title == "Báo cáo tình hình công tác 6 tháng đầu năm và Chương trình công tác 6 tháng cuối năm 2024"
     assert meta.signer == "Trần Tuệ Hiền"
     assert meta.signer_role == "CHỦ TỊCH"
     assert meta.issuer == "ỦY BAN NHÂN DÂN"
     assert meta.number == ""
-    assert set(meta.to_dict()) == {"title", "kind", "number", "place", "date", "issuer", "signer", "signer_role"}
+    assert meta.period == {"label": "6 tháng đầu năm 2024", "start": "2024-01", "end": "2024-06"}
+    assert set(meta.to_dict()) == {"title", "kind", "number", "place", "date", "issuer", "level", "period",
+                                   "signer", "signer_role", "signed_at"}
 
 
 @pytest.mark.parametrize(
@@ -246,17 +248,20 @@ def test_metadata_binh_phuoc():
         (
             DONG_LAM,
             dict(
-                date="2023-12-12", place="Đông Lâm", kind="BÁO CÁO", number="215/BC-UBND",
+                date="2023-12-12", place="Đông Lâm", kind="báo cáo", number="215/BC-UBND",
                 title="Báo cáo kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2023 và phương hướng, nhiệm vụ năm 2024",
                 issuer="ỦY BAN NHÂN DÂN HUYỆN ĐÔNG LÂM", signer="Lương Đình Thạch", signer_role="CHỦ TỊCH",
+                level="huyện", period={"label": "năm 2023", "start": "2023-01", "end": "2023-12"}, signed_at="Đông Lâm",
             ),
         ),
         (
             HOA_SON,
             dict(
-                date="2025-03-05", place="Hòa Sơn", kind="KẾ HOẠCH", number="88/KH-UBND",
+                date="2025-03-05", place="Hòa Sơn", kind="kế hoạch", number="88/KH-UBND",
                 title="Kế hoạch chuyển đổi số tỉnh Hòa Sơn giai đoạn 2025-2027",
                 issuer="ỦY BAN NHÂN DÂN TỈNH HÒA SƠN", signer="Đinh Quang Vĩnh", signer_role="PHÓ CHỦ TỊCH",
+                level="tỉnh", period={"label": "giai đoạn 2025-2027", "start": "2025-01", "end": "2027-12"},
+                signed_at="Hòa Sơn",
             ),
         ),
     ],

@@ -52,8 +52,11 @@ def test_docs_json_lists_reports(store):
     data, _ = store
     docs = json.loads(run(["docs", "--json"], data).stdout)
     assert [d["doc_id"] for d in docs] == ["bao-cao-binh-phuoc-6-thang-2024"]
-    assert set(docs[0]) == {"doc_id", "title", "date", "sections", "chunks", "indexed_at"}
+    assert {"doc_id", "title", "date", "sections", "chunks", "indexed_at"} <= set(docs[0])
     assert docs[0]["date"] == "2024-06-14"
+    # what the report states about itself (CONTRACT.md): kind, place, the period it covers
+    assert (docs[0]["kind"], docs[0]["place"]) == ("báo cáo", "Bình Phước")
+    assert docs[0]["period"] == {"label": "6 tháng đầu năm 2024", "start": "2024-01", "end": "2024-06"}
 
 
 def test_ask_json_contract(store):

@@ -23,7 +23,9 @@ def test_ingest_lists_report_with_metadata(make_service):
     [record] = service.documents()
     assert record.date == "2024-06-14"
     assert record.meta["signer"] == "Trần Tuệ Hiền"
-    assert set(record.public()) == {"doc_id", "title", "date", "sections", "chunks", "indexed_at"}
+    assert set(record.public()) == {"doc_id", "title", "date", "sections", "chunks", "indexed_at",
+                                    "kind", "issuer", "place", "period"}
+    assert record.public()["period"]["label"] == "6 tháng đầu năm 2024"
     assert len(_chunk_ids(service, record.doc_id)) == record.chunks
 
 

@@ -108,6 +108,9 @@ class DocumentRecord:
             "doc_id": self.doc_id, "title": self.title, "date": self.date,
             "sections": self.sections, "chunks": self.chunks, "indexed_at": self.indexed_at,
         }
+        for key in ("kind", "number", "issuer", "place", "level", "period"):
+            if self.meta.get(key):
+                out[key] = self.meta[key]      # what the document states about itself (CONTRACT.md)
         if self.ocr:
             out["ocr"] = True        # the text was read from a scan
         return out
