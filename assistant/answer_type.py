@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, numbers_in, tokens
-from vectorstore.intent import Intent
+from assistant.intent import Intent
 
 DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
 PERSON_MARK = re.compile(r"\b(?:đồng chí|ông|bà)\s+\S", re.IGNORECASE)

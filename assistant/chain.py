@@ -1,8 +1,9 @@
 """The retrieval chain: question -> retriever -> answerer, as LangChain Runnables.
 
     {"input": question, "doc_ids": [...]}
-      | assign(context = retriever)           (timed)
-      | assign(answer  = answerer(input, context))   (timed)
+      | assign(analysis = the question read once)
+      | assign(context  = retriever(analysis))                (timed)
+      | assign(answer   = answerer(input, context, analysis))  (timed)
 
 The answerer is a seam (`Answerer` protocol): the grounded extractive one by default,
 an LLM-backed one behind the same interface.
@@ -17,24 +18,33 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from assistant.models import Answer
-from vectorstore.hybrid import HybridRetriever
+from assistant.question import QuestionAnalysis
+from assistant.retrieval import HybridRetriever
 
 
 class Answerer(Protocol):
     mode: str
 
-    def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer: ...
+    def answer(self, question: str, docs: list[Document], focus: str = "",
+               analysis: QuestionAnalysis | None = None) -> Answer: ...
 
 
 def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
+    """{"input", "focus", "doc_ids"} -> Answer. The question is read once, in the first
+    step, and the same analysis goes to the retriever and to the answerer."""
+
+    def analyze(inputs: dict) -> QuestionAnalysis:
+        return retriever.analyze(inputs["input"], inputs.get("focus", ""))
+
     def retrieve(inputs: dict) -> dict:
         started = time.perf_counter()
-        docs = [hit.to_document() for hit in retriever.search(inputs["input"], inputs.get("doc_ids"))]
-        return {"docs": docs, "ms": (time.perf_counter() - started) * 1000}
+        hits = retriever.search(inputs["input"], inputs.get("doc_ids"), analysis=inputs["analysis"])
+        return {"docs": [hit.to_document() for hit in hits], "ms": (time.perf_counter() - started) * 1000}
 
     def answer(inputs: dict) -> Answer:
         started = time.perf_counter()
-        result = answerer.answer(inputs["input"], inputs["context"]["docs"], inputs.get("focus", ""))
+        result = answerer.answer(inputs["input"], inputs["context"]["docs"], inputs.get("focus", ""),
+                                 analysis=inputs["analysis"])
         answer_ms = (time.perf_counter() - started) * 1000
         retrieve_ms = inputs["context"]["ms"]
         result.timings_ms = {
@@ -44,7 +54,8 @@ def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
         return result
 
     return (
-        RunnablePassthrough.assign(context=RunnableLambda(retrieve, name="retrieve"))
+        RunnablePassthrough.assign(analysis=RunnableLambda(analyze, name="analyze"))
+        | RunnablePassthrough.assign(context=RunnableLambda(retrieve, name="retrieve"))
         | RunnablePassthrough.assign(answer=RunnableLambda(answer, name="answer"))
         | RunnableLambda(lambda x: x["answer"], name="result")
     )

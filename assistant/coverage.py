@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.vntext import fold, folded_tokens, has_diacritics, search_tokens, with_bigrams
+from ingest.vntext import fold, has_diacritics, search_tokens
 from vectorstore.lexical import LexicalIndex
 
 # Question words and glue that say nothing about the topic, accented: folded, "đâu"
@@ -99,6 +99,3 @@ def best_coverage(wordings: list[dict[str, float]], terms: set[str]) -> float:
     return max((coverage(w, terms) for w in wordings), default=0.0)
 
 
-def terms_of(text: str) -> set[str]:
-    """Folded syllables and adjacent pairs of a passage."""
-    return set(with_bigrams(folded_tokens(text)))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 
 from ingest.vntext import fold, has_diacritics
+from vectorstore.vocabulary import SyllableStats
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -28,19 +29,23 @@ _QUESTION_WORDS = (
     "còn. thế nào. gì. nào. đâu. cam kết. kế hoạch. nhiệm vụ. mục tiêu. chỉ tiêu. phương hướng"
 )
 _SEED_COUNT = 10
+_SEED = SyllableStats([_QUESTION_WORDS] * _SEED_COUNT)
 
 
 class DiacriticRestorer:
-    def __init__(self, texts: list[str], pair_weight: float = 2.0) -> None:
-        self._forms: dict[str, Counter[str]] = defaultdict(Counter)
-        self._pairs: Counter[tuple[str, str]] = Counter()
+    """Restores from the reports' syllable statistics (vectorstore/vocabulary.py) and a
+    small seed of question words, which the reports rarely use."""
+
+    def __init__(self, stats: SyllableStats, pair_weight: float = 2.0) -> None:
+        self._stats = stats
+        self._seed = _SEED
         self._pair_weight = pair_weight
-        for text in [_QUESTION_WORDS] * _SEED_COUNT + list(texts):
-            for phrase in text.split("."):      # seed phrases do not pair across "."
-                words = [w.lower() for w in _WORD.findall(phrase)]
-                for word in words:
-                    self._forms[fold(word)][word] += 1
-                self._pairs.update(zip(words, words[1:]))
+
+    def _forms(self, folded: str) -> Counter[str]:
+        return self._stats.forms.get(folded, Counter()) + self._seed.forms.get(folded, Counter())
+
+    def _pair(self, prev: str, form: str) -> int:
+        return self._stats.pairs[(prev, form)] + self._seed.pairs[(prev, form)]
 
     def restore(self, question: str) -> str:
         """The question with diacritics restored; unchanged if it already has some."""
@@ -50,7 +55,7 @@ class DiacriticRestorer:
         if not matches:
             return question
         options = [
-            [form for form, _ in self._forms[m.group(0).lower()].most_common(6)] or [m.group(0).lower()]
+            [form for form, _ in self._forms(m.group(0).lower()).most_common(6)] or [m.group(0).lower()]
             for m in matches
         ]
         # Viterbi over candidate forms: unigram frequency plus a bonus for attested pairs.
@@ -58,12 +63,12 @@ class DiacriticRestorer:
         for i, forms in enumerate(options):
             column: dict[str, tuple[float, str | None]] = {}
             for form in forms:
-                unigram = math.log1p(self._forms[fold(form)][form])
+                unigram = math.log1p(self._forms(fold(form))[form])
                 if i == 0:
                     column[form] = (unigram, None)
                     continue
                 column[form] = max(
-                    (score + unigram + self._pair_weight * math.log1p(self._pairs[(prev, form)]), prev)
+                    (score + unigram + self._pair_weight * math.log1p(self._pair(prev, form)), prev)
                     for prev, (score, _) in best[-1].items()
                 )
             best.append(column)

@@ -19,7 +19,7 @@ from pathlib import Path
 from assistant.extractive import ungrounded_numbers
 from assistant.models import Answer
 from ingest.loaders import InputError
-from vectorstore.hybrid import ranked_sections
+from assistant.retrieval import ranked_sections
 
 
 @dataclass

@@ -24,15 +24,16 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.models import Answer, Citation
+from assistant.question import QuestionAnalysis, QuestionAnalyzer
 from ingest.segmentation import noun_syllables
-from ingest.vntext import fold, has_diacritics, numbers_in, sentence_spans, tokens
-from vectorstore.answer_type import answers_figure, satisfies
-from vectorstore.coverage import FRAMING, STOP, best_coverage, coverage, question_weights, terms_of
+from ingest.vntext import fold, has_diacritics, name_pairs, numbers_in, sentence_spans, tokens
+from assistant.answer_type import answers_figure, satisfies
+from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
-from vectorstore.intent import Intent, kind_named, read_intent, reworded
-from vectorstore.lexical import LexicalIndex
-from vectorstore.naming import name_pairs, name_runs, named_reports, proper_names
-from vectorstore.synonyms import Rewrite, Thesaurus
+from assistant.intent import Intent, kind_named
+from vectorstore.lexical import LexicalIndex, terms_of
+from assistant.naming import proper_names
+from assistant.synonyms import Thesaurus
 
 log = logging.getLogger(__name__)
 
@@ -99,19 +100,17 @@ class ExtractiveAnswerer:
         policy: AnswerPolicy | None = None,
         thesaurus: Thesaurus | None = None,
         outline: Callable[[str], list[tuple[str, str]]] | None = None,
+        analyzer: QuestionAnalyzer | None = None,
     ) -> None:
         self._outline = outline      # doc_id -> [(section_id, heading)] in document order
         self._thesaurus = thesaurus  # everyday words -> the reports' words, as the retriever reads them
         self._stats = stats          # the live index (idf, diacritic model); rebuilt when reports change
         self._sections = sections    # (doc_id, section_id) -> the section's full text
         self.policy = policy or AnswerPolicy()
+        # reads a question when the caller did not (the chain reads it once for both steps)
+        self.analyzer = analyzer or QuestionAnalyzer(thesaurus)
 
     # ----- weights --------------------------------------------------------------------
-    @staticmethod
-    def _question_terms(question: str, snapshot: Snapshot, intent: Intent | None = None) -> dict[str, float]:
-        return question_weights(question, snapshot.lexical, drop_format=bool(intent and intent.percent),
-                                identity=snapshot.identity)
-
     @staticmethod
     def _key_terms(weights: dict[str, float], nouns: set[str], snapshot: Snapshot, k: int = 3) -> set[str]:
         """The question's k weightiest nouns (or noun pairs) that the reports use, not
@@ -135,11 +134,6 @@ class ExtractiveAnswerer:
             words.append(fold(word).lower())
         return {f"{a}_{b}" for a, b in zip(words, words[1:])}
 
-    def _reworded(self, question: str, typed_accents: bool, stats: LexicalIndex) -> Rewrite:
-        if self._thesaurus is None:
-            return Rewrite(question)
-        return self._thesaurus.rewrite(question, stats, typed_accents)
-
     _coverage = staticmethod(coverage)
     _terms = staticmethod(terms_of)
 
@@ -155,8 +149,10 @@ class ExtractiveAnswerer:
         return unknown
 
     # ----- answering --------------------------------------------------------------------
-    def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer:
-        intent = read_intent(question)
+    def answer(self, question: str, docs: list[Document], focus: str = "",
+               analysis: QuestionAnalysis | None = None) -> Answer:
+        analysis = analysis or self.analyzer.analyze(question, self._stats(), focus)
+        intent = analysis.intent
         if intent.injection:
             return self._refuse(question, INJECTION, "instructions in the question")
         if not docs:
@@ -171,11 +167,8 @@ class ExtractiveAnswerer:
         stats = snapshot.lexical
         # "tinh se lam gi de thu hut dau tu": restored first, so that stop words are
         # told apart from topic words ("đâu" vs "đầu tư") and nouns can be tagged.
-        rewrite = self._reworded(snapshot.restorer.restore(question), has_diacritics(question), stats)
-        restored = rewrite.text
-        intent = reworded(intent, restored)
-        weights = self._question_terms(restored, snapshot, intent)
-        wordings = [weights] + [w for w in (self._question_terms(v, snapshot, intent) for v in rewrite.variants) if w]
+        restored = analysis.text
+        weights, wordings = analysis.weights, analysis.wordings
         # Names are checked as reworded: "Sài Gòn" is the reports' "Thành phố Hồ Chí Minh".
         if not weights or self._unknown_names(restored, stats):
             return self._refuse(question, NOT_FOUND, "names or words no report has")
@@ -201,17 +194,15 @@ class ExtractiveAnswerer:
         # about the province), from a report other than the one the question names, from
         # a passage about somewhere else than a place it names ("huyện Vân Khê"), or from
         # a plan for a question about results are not candidates at all.
-        named = named_reports(question, snapshot.names, snapshot.places)
+        named = analysis.named
         candidates = docs[: self.policy.candidates]
-        places = name_runs(restored)
+        places = analysis.places
         elsewhere = {id(d) for d in candidates if not self._mentions(d, places, snapshot)}
         units = [u for u in self._score_units(candidates, wordings, intent)
                  if id(u.doc) not in elsewhere and self._admissible(u, intent, named)]
-        if focus:
+        if analysis.focus:
             # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
-            focus_weights = self._question_terms(
-                self._reworded(snapshot.restorer.restore(focus), has_diacritics(focus), stats).text, snapshot, intent)
-            units = [u for u in units if self._coverage(focus_weights, u.terms) >= 0.5]
+            units = [u for u in units if self._coverage(analysis.focus_weights, u.terms) >= 0.5]
         if not units:
             return self._refuse(question, NOT_FOUND, "no admissible passage")
         best = units[0]

@@ -20,9 +20,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.extractive import ExtractiveAnswerer
 from assistant.models import Answer, Citation
 from ingest.vntext import fold, numbers_in, sentence_spans
-from vectorstore.coverage import STOP, coverage, terms_of
-from vectorstore.answer_type import satisfies
-from vectorstore.intent import Intent, read_intent
+from assistant.coverage import STOP, coverage
+from vectorstore.lexical import terms_of
+from assistant.answer_type import satisfies
+from assistant.intent import Intent, read_intent
 
 SYSTEM_PROMPT = (
     "Bạn là trợ lý trả lời câu hỏi về các báo cáo của cơ quan nhà nước Việt Nam. "
@@ -218,8 +219,8 @@ class LLMAnswerer:
                 ))
         return Answer(question=question, answer=text.strip(), found=True, citations=citations, mode=self.mode)
 
-    def answer(self, question: str, docs: list[Document], focus: str = "") -> Answer:
-        draft = self.extractive.answer(question, docs, focus)
+    def answer(self, question: str, docs: list[Document], focus: str = "", analysis=None) -> Answer:
+        draft = self.extractive.answer(question, docs, focus, analysis)
         if not draft.found:
             return draft            # refusals stay calibrated and never reach the model
         sources = self._sources(draft, docs)
@@ -229,9 +230,9 @@ class LLMAnswerer:
             return draft.model_copy(update={"mode": "extractive-fallback"})
         return self._finish(question, text, sources, draft)
 
-    def stream(self, question: str, docs: list[Document], focus: str = "") -> Iterator[str | Answer]:
+    def stream(self, question: str, docs: list[Document], focus: str = "", analysis=None) -> Iterator[str | Answer]:
         """Tokens as they come, then the checked Answer as the last item."""
-        draft = self.extractive.answer(question, docs, focus)
+        draft = self.extractive.answer(question, docs, focus, analysis)
         if not draft.found:
             yield draft
             return

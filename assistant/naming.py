@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.vntext import fold, has_diacritics, tokens
+from ingest.vntext import has_diacritics, name_pairs
 
 
 def proper_names(question: str) -> list[list[str]]:
@@ -31,10 +31,6 @@ def proper_names(question: str) -> list[list[str]]:
     return runs
 
 
-def name_pairs(text: str) -> frozenset[str]:
-    """Folded adjacent word pairs of a report's naming text (title, place, issuer)."""
-    words = [fold(t) for t in tokens(text)]
-    return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
 def name_runs(question: str) -> list[frozenset[str]]:

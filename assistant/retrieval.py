@@ -17,13 +17,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.vntext import has_diacritics
-from vectorstore.answer_type import satisfies
-from vectorstore.coverage import coverage, question_weights
+from assistant.answer_type import satisfies
+from assistant.coverage import coverage
+from assistant.intent import kind_named
+from assistant.question import QuestionAnalysis, QuestionAnalyzer
+from assistant.synonyms import Thesaurus
 from vectorstore.document_index import DocumentIndex, Snapshot, StoredChunk
-from vectorstore.intent import kind_named, read_intent, reworded
-from vectorstore.naming import named_reports
-from vectorstore.synonyms import Thesaurus
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -72,22 +71,24 @@ class HybridRetriever(BaseRetriever):
     doc_ids: list[str] | None = None
     thesaurus: Thesaurus | None = None
 
-    def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None) -> list[ScoredChunk]:
+    analyzer: QuestionAnalyzer | None = None
+
+    def analyze(self, query: str, focus: str = "") -> QuestionAnalysis:
+        if self.analyzer is None:
+            self.analyzer = QuestionAnalyzer(self.thesaurus, self.restore_diacritics)
+        return self.analyzer.analyze(query, self.index.snapshot(), focus)
+
+    def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
+               analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
         snapshot = self.index.snapshot()
         if not snapshot.chunks:
             return []
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
-        intent = read_intent(query)
-        asked, typed_accents = query, has_diacritics(query)
-        if self.restore_diacritics:
-            query = snapshot.restorer.restore(query)
-        if self.thesaurus is not None:
-            query = self.thesaurus.rewrite(query, snapshot.lexical, typed_accents).text
-            intent = reworded(intent, query)
+        analysis = analysis or self.analyze(query)
+        intent, query, weights = analysis.intent, analysis.text, analysis.weights
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
-        weights = question_weights(query, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
         lexical_hits = snapshot.lexical.search(query, self.fetch_k, snapshot.mask(doc_ids)) if self.mode != "dense" else []
         # How well do the words match at all? A paraphrase ("bà con nhà nông", "mùa
         # màng") shares few words with any passage: then the dense side leads, and the
@@ -105,7 +106,7 @@ class HybridRetriever(BaseRetriever):
         if self.rerank_weight:
             fused = self._rerank(snapshot, weights, fused, self.rerank_weight * (confidence if self.adaptive else 1.0), intent)
         # Preferences that no amount of word overlap should undo come last, as factors.
-        factors = self._preferences(snapshot, query, intent, doc_ids, asked)
+        factors = self._preferences(snapshot, query, intent, doc_ids, analysis)
         for pos in fused:
             fused[pos] *= factors(snapshot.chunks[pos])
         if intent.signer or intent.issued or intent.recipients:
@@ -113,7 +114,7 @@ class HybridRetriever(BaseRetriever):
             self._route_to_metadata(snapshot, query, "closing" if closing else "preamble", fused, doc_ids)
         return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k)
 
-    def _preferences(self, snapshot: Snapshot, query: str, intent, doc_ids, asked: str = ""):
+    def _preferences(self, snapshot: Snapshot, query: str, intent, doc_ids, analysis: QuestionAnalysis):
         doc_weight: dict[str, float] = {}
         if self.doc_prior and len(snapshot.doc_ids) > 1 and not doc_ids:
             # Questions rarely name their report, but their words lean towards one.
@@ -123,7 +124,7 @@ class HybridRetriever(BaseRetriever):
                 doc_weight = dict(zip(snapshot.doc_ids, doc_scores / top))
 
         # Names as the user typed them: capitals, and diacritics or their absence.
-        named = named_reports(asked or query, snapshot.names, snapshot.places) if not doc_ids else set()
+        named = analysis.named if not doc_ids else set()
 
         def factor(chunk: StoredChunk) -> float:
             value = 1.0 + self.doc_prior * doc_weight.get(chunk.doc_id, 0.0)

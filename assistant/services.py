@@ -28,8 +28,9 @@ from ingest.vntext import fold
 from ingest.pipeline import PreparedReport, prepare_report, validate_doc_id
 from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
 from vectorstore.embeddings import embedding_namespace, make_embeddings
-from vectorstore.hybrid import HybridRetriever
-from vectorstore.synonyms import Thesaurus
+from assistant.retrieval import HybridRetriever
+from assistant.question import QuestionAnalyzer
+from assistant.synonyms import Thesaurus
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +48,19 @@ class AssistantService:
         )
         r = settings.retrieval
         thesaurus = Thesaurus.packaged() if r.synonyms else None
+        self.analyzer = QuestionAnalyzer(thesaurus, r.restore_diacritics)
         self.retriever = HybridRetriever(
             index=self.index, embeddings=self.embeddings, k=r.k, fetch_k=r.fetch_k, rrf_k=r.rrf_k,
             mode=r.mode, programme_boost=r.programme_boost, doc_prior=r.doc_prior,
             dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
             restore_diacritics=r.restore_diacritics, rerank_weight=r.rerank_weight, rerank_depth=r.rerank_depth,
             adaptive=r.adaptive, answer_type_bonus=r.answer_type_bonus, thesaurus=thesaurus,
+            analyzer=self.analyzer,
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)
         extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy, thesaurus,
-                                        outline=self._section_outline)
+                                        outline=self._section_outline, analyzer=self.analyzer)
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
         self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)
@@ -202,9 +205,10 @@ class AssistantService:
             return
         rewritten = standalone_question(question, history or [])
         started = time.perf_counter()
-        docs = [hit.to_document() for hit in self.retriever.search(rewritten.question, doc_ids or None)]
+        analysis = self.retriever.analyze(rewritten.question, rewritten.focus)
+        docs = [hit.to_document() for hit in self.retriever.search(rewritten.question, doc_ids or None, analysis=analysis)]
         retrieved = time.perf_counter()
-        for item in stream(rewritten.question, docs, rewritten.focus):
+        for item in stream(rewritten.question, docs, rewritten.focus, analysis):
             if isinstance(item, Answer):
                 done = time.perf_counter()
                 item.question = question

@@ -35,7 +35,7 @@ class RetrievalSettings(BaseModel):
     restore_diacritics: bool = True
     bigrams: bool = True
     # Rewrite everyday words the reports never use ("chích ngừa") into theirs ("tiêm
-    # chủng"), from the packaged thesaurus (vectorstore/data/vi_synonyms.txt).
+    # chủng"), from the packaged thesaurus (assistant/data/vi_synonyms.txt).
     synonyms: bool = True
 
 

@@ -3,7 +3,7 @@
 Citizens ask "chích ngừa", "xài smartphone", "đi bộ đội"; reports say "tiêm chủng",
 "điện thoại thông minh", "giao quân". BM25 cannot match them, the small embedding
 model matches them weakly, and the answerer would refuse the question because its key
-words appear in no report. `vectorstore/data/vi_synonyms*.txt` list such groups
+words appear in no report. `assistant/data/vi_synonyms*.txt` list such groups
 (`everyday | ... => formal | ...`).
 
 Only words the indexed reports do not use are rewritten: when a report says "bà con"

@@ -9,7 +9,6 @@ and tables (.docx) hand them over as blocks; the rest give text, cut into blocks
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Callable

@@ -12,7 +12,7 @@ on line breaks. What a document does not state is left empty.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from ingest.sections import ParsedReport
 from ingest.vntext import fold

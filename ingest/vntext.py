@@ -163,3 +163,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def slugify(text: str, max_len: int = 64) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
     return slug[:max_len].strip("-")
+
+
+def name_pairs(text: str) -> frozenset[str]:
+    """Folded adjacent word pairs of a name ("Vân Khê" -> {"van_khe"}): how a report's
+    title, place and issuer are matched against the names a question gives."""
+    words = [fold(t) for t in tokens(text)]
+    return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))

@@ -319,7 +319,7 @@ def sections_of_documents(documents) -> list[tuple[str, str]]:
 
 def compare_stock(service, questions, ours: dict) -> dict:
     """Latency over every question and hit@1 over the in-corpus ones, ours vs stock."""
-    from vectorstore.hybrid import ranked_sections
+    from assistant.retrieval import ranked_sections
 
     stock = timed_passes(stock_retriever(service).invoke, [q.q for q in questions], service.embeddings)
     scored = {q.id for q in scored_questions(questions, {r.doc_id for r in service.documents()})}

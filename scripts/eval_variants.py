@@ -32,7 +32,7 @@ from assistant.settings import Settings  # noqa: E402
 from ingest.vntext import fold, search_tokens  # noqa: E402
 from vectorstore.document_index import DocumentIndex  # noqa: E402
 from vectorstore.embeddings import embedding_namespace  # noqa: E402
-from vectorstore.hybrid import HybridRetriever, ranked_sections  # noqa: E402
+from assistant.retrieval import HybridRetriever, ranked_sections  # noqa: E402
 
 QUESTION_SETS = {
     "dev (qa_all, tuned on)": ROOT / "eval/qa_all.jsonl",
@@ -133,7 +133,7 @@ def pyvi_bm25(service: AssistantService):
     index.index([terms(c.search_text()) or ["∅"] for c in snapshot.chunks], show_progress=False)
 
     def rank(q: str):
-        scores = np.asarray(index.get_scores(terms(snapshot.restorer.restore(q))))
+        scores = np.asarray(index.get_scores(terms(service.analyzer.restorer(snapshot).restore(q))))
         order = np.argsort(-scores)[:30]
         return dedupe([(snapshot.chunks[i].doc_id, snapshot.chunks[i].section_id) for i in order])
 

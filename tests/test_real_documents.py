@@ -10,7 +10,6 @@ import io
 import json
 import sys
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 

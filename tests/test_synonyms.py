@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from vectorstore.lexical import LexicalIndex
-from vectorstore.synonyms import PACKAGED, Thesaurus
+from assistant.synonyms import PACKAGED, Thesaurus
 
 THESAURUS = Thesaurus.parse("""
 # == health ==

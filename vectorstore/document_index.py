@@ -28,11 +28,9 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.pipeline import PreparedReport
-from ingest.vntext import fold, sentence_spans, tokens
-from vectorstore.coverage import terms_of
-from vectorstore.diacritics import DiacriticRestorer
-from vectorstore.lexical import LexicalIndex
-from vectorstore.naming import name_pairs
+from ingest.vntext import fold, name_pairs, sentence_spans, tokens
+from vectorstore.lexical import LexicalIndex, terms_of
+from vectorstore.vocabulary import SyllableStats
 
 Progress = Callable[[int, int], None]   # (chunks embedded, total)
 
@@ -167,7 +165,7 @@ class Snapshot:
     chunks: list[StoredChunk]
     positions: dict[str, int]
     lexical: LexicalIndex
-    restorer: DiacriticRestorer
+    vocabulary: SyllableStats     # the reports' accented spellings, for restoring a question's
     doc_of: np.ndarray            # doc_id per chunk, for per-report masks
     doc_ids: list[str]            # one entry per report, in doc_lexical's order
     doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
@@ -389,7 +387,7 @@ class DocumentIndex:
                 signature=signature, records=records, chunks=chunks,
                 positions={c.chunk_id: i for i, c in enumerate(chunks)},
                 lexical=LexicalIndex([c.search_text() for c in chunks], bigrams=self._bigrams),
-                restorer=DiacriticRestorer([c.search_text() for c in chunks]),
+                vocabulary=SyllableStats([c.search_text() for c in chunks]),
                 doc_of=np.array([c.doc_id for c in chunks], dtype=object),
                 doc_ids=doc_ids,
                 doc_lexical=LexicalIndex(["\n".join(profiles[d]) for d in doc_ids], bigrams=self._bigrams),

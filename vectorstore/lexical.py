@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from ingest.vntext import fold, has_diacritics, search_tokens, with_bigrams
+from ingest.vntext import fold, folded_tokens, has_diacritics, search_tokens, with_bigrams
 
 
 def index_terms(text: str, bigrams: bool = True) -> tuple[list[str], list[str]]:
@@ -79,3 +79,8 @@ class LexicalIndex:
             scores = np.where(allowed, scores, 0.0)
         order = np.argsort(-scores, kind="stable")[:k]
         return [LexicalHit(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+
+def terms_of(text: str) -> set[str]:
+    """Folded syllables and adjacent pairs of a passage: what coverage is counted in."""
+    return set(with_bigrams(folded_tokens(text)))

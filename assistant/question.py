@@ -1,0 +1,113 @@
+"""A question read once: diacritics restored, everyday words in the reports' terms, what
+kind of answer it asks, the names, documents and years it gives, its weighted key terms.
+
+The retriever and the answerer used to read the question each on its own (restoring,
+rewording, reading the intent, weighting twice); now `QuestionAnalyzer.analyze` makes one
+`QuestionAnalysis` per question, against the live index snapshot, and both are handed it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.coverage import question_weights
+from assistant.diacritics import DiacriticRestorer
+from assistant.intent import Intent, read_intent, reworded
+from assistant.naming import name_runs, named_reports
+from assistant.synonyms import Rewrite, Thesaurus
+from ingest.vntext import fold, has_diacritics
+from vectorstore.document_index import Snapshot
+
+# A document named by its kind and number: "Nghị quyết 57", "Quyết định số 435/QĐ-UBND",
+# "Tờ trình 3367", "QĐ 844", "Nghị định 74/2025/NĐ-CP".
+_KIND_WORDS = {
+    "nghi quyet": "nghị quyết", "quyet dinh": "quyết định", "nghi dinh": "nghị định", "thong tu": "thông tư",
+    "ke hoach": "kế hoạch", "bao cao": "báo cáo", "to trinh": "tờ trình", "chi thi": "chỉ thị",
+    "huong dan": "hướng dẫn", "cong van": "công văn", "chuong trinh": "chương trình", "ket luan": "kết luận",
+    "thong bao": "thông báo", "nq": "nghị quyết", "qd": "quyết định", "nd": "nghị định", "tt": "thông tư",
+    "kh": "kế hoạch", "bc": "báo cáo",
+}
+_NAMED_DOCUMENT = re.compile(
+    r"\b(?P<kind>nghi quyet|quyet dinh|nghi dinh|thong tu|ke hoach|bao cao|to trinh|chi thi|huong dan|"
+    r"cong van|chuong trinh|ket luan|thong bao|nq|qd|nd|tt|kh|bc)\s+(?:so\s+)?(?P<num>\d{1,5})"
+    r"(?P<rest>(?:\s*/\s*[\w-]+)*)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NamedDocument:
+    kind: str          # "nghị quyết"
+    number: str        # "57" — the document's serial number, as the question gives it
+    code: str = ""     # "2025/NQ-HĐND" when the question gives more ("57/2025/NQ-HĐND")
+
+
+@dataclass
+class QuestionAnalysis:
+    asked: str                          # as typed
+    restored: str                       # diacritics put back when typed without them
+    rewrite: Rewrite                    # everyday phrases in the reports' words
+    intent: Intent                      # the kind of answer asked, read from both wordings
+    weights: dict[str, float]           # topic terms -> idf weight, of the reworded question
+    wordings: list[dict[str, float]]    # the weights of each wording (a variant may fit a passage better)
+    typed_accents: bool
+    named: set[str] = field(default_factory=set)             # reports named by their place or title
+    places: list[frozenset[str]] = field(default_factory=list)  # each proper name, as folded word pairs
+    documents: list[NamedDocument] = field(default_factory=list)  # documents named by kind and number
+    focus: str = ""                     # a follow-up's own topic ("còn công nghiệp thì sao?")
+    focus_weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The question as the system reads it: restored and reworded."""
+        return self.rewrite.text
+
+
+def named_documents(question: str) -> list[NamedDocument]:
+    found = []
+    for match in _NAMED_DOCUMENT.finditer(fold(question).lower()):
+        rest = re.sub(r"\s+", "", match.group("rest")).lstrip("/")
+        found.append(NamedDocument(_KIND_WORDS[match.group("kind").lower()], match.group("num").lstrip("0") or "0", rest))
+    return found
+
+
+class QuestionAnalyzer:
+    """Reads questions against the live index; keeps the diacritic model of the
+    snapshot it was built for."""
+
+    def __init__(self, thesaurus: Thesaurus | None = None, restore_diacritics: bool = True) -> None:
+        self.thesaurus = thesaurus
+        self.restore_diacritics = restore_diacritics
+        self._restorer: tuple[object, DiacriticRestorer | None] = (None, None)
+
+    def restorer(self, snapshot: Snapshot) -> DiacriticRestorer:
+        if self._restorer[0] is not snapshot.vocabulary:
+            self._restorer = (snapshot.vocabulary, DiacriticRestorer(snapshot.vocabulary))
+        return self._restorer[1]
+
+    def _reword(self, question: str, snapshot: Snapshot) -> tuple[str, Rewrite]:
+        typed_accents = has_diacritics(question)
+        restored = self.restorer(snapshot).restore(question) if self.restore_diacritics else question
+        if self.thesaurus is None:
+            return restored, Rewrite(restored)
+        return restored, self.thesaurus.rewrite(restored, snapshot.lexical, typed_accents)
+
+    def analyze(self, question: str, snapshot: Snapshot, focus: str = "") -> QuestionAnalysis:
+        restored, rewrite = self._reword(question, snapshot)
+        intent = reworded(read_intent(question), rewrite.text)
+        weights = question_weights(rewrite.text, snapshot.lexical, drop_format=intent.percent,
+                                   identity=snapshot.identity)
+        variants = [question_weights(v, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
+                    for v in rewrite.variants]
+        analysis = QuestionAnalysis(
+            asked=question, restored=restored, rewrite=rewrite, intent=intent, weights=weights,
+            wordings=[weights] + [w for w in variants if w], typed_accents=has_diacritics(question),
+            named=named_reports(question, snapshot.names, snapshot.places),
+            places=name_runs(rewrite.text), documents=named_documents(question), focus=focus,
+        )
+        if focus:
+            focus_text = self._reword(focus, snapshot)[1].text
+            analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,
+                                                      identity=snapshot.identity)
+        return analysis

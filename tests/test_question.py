@@ -1,0 +1,36 @@
+"""The question is read once: one analysis per question, shared by retrieval and answering."""
+
+from __future__ import annotations
+
+from assistant.question import QuestionAnalyzer, named_documents
+
+
+def test_one_question_costs_one_analysis(indexed, monkeypatch):
+    calls: list[str] = []
+    real = QuestionAnalyzer.analyze
+
+    def counted(self, question, snapshot, focus=""):
+        calls.append(question)
+        return real(self, question, snapshot, focus)
+
+    monkeypatch.setattr(QuestionAnalyzer, "analyze", counted)
+    answer = indexed.ask("ty le truong dat chuan quoc gia la bao nhieu")
+    assert answer.found and "50,51%" in answer.answer
+    assert calls == ["ty le truong dat chuan quoc gia la bao nhieu"]
+    calls.clear()
+    list(indexed.ask_stream("Tổng vốn đầu tư công đã giải ngân là bao nhiêu?"))
+    assert len(calls) == 1
+
+
+def test_the_analysis_restores_rewords_and_names_documents(indexed):
+    snapshot = indexed.index.snapshot()
+    analysis = indexed.analyzer.analyze("nghi quyet 57 ve ty le truong dat chuan quoc gia", snapshot)
+    assert analysis.restored.startswith("nghị quyết 57 về tỷ lệ trường đạt chuẩn quốc gia")
+    assert analysis.intent.percent or analysis.weights          # topic terms, weighted
+    assert [(d.kind, d.number) for d in analysis.documents] == [("nghị quyết", "57")]
+
+
+def test_documents_named_by_kind_and_number():
+    found = named_documents("Theo Quyết định số 435/QĐ-UBND và Nghị định 74/2025/NĐ-CP, QĐ 844 thì sao?")
+    assert [(d.kind, d.number, d.code) for d in found] == [
+        ("quyết định", "435", "qd-ubnd"), ("nghị định", "74", "2025/nd-cp"), ("quyết định", "844", "")]   # codes folded, as they are compared
