@@ -17,6 +17,7 @@ Choosing and refusing:
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.models import Answer, Citation
+from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, name_pairs, numbers_in, sentence_spans, tokens
@@ -69,6 +71,23 @@ class _Unit:
 
 
 @dataclass
+class _Context:
+    """One question's candidates and what both policies decide them by."""
+    question: str
+    analysis: QuestionAnalysis
+    snapshot: Snapshot
+    intent: Intent
+    weights: dict[str, float]
+    wordings: list[dict[str, float]]
+    restored: str
+    nouns: set[str]
+    unseen: list[str]
+    unseen_share: float
+    names: frozenset[str]
+    units: list[_Unit]
+
+
+@dataclass
 class AnswerPolicy:
     min_coverage: float = 0.35         # share of the question's weight the best chunk must hold
     min_sentence: float = 0.25         # share the chosen sentence itself must hold
@@ -79,6 +98,40 @@ class AnswerPolicy:
     candidates: int = 6                # retrieved chunks the answer may quote from
     long_sentence: int = 350           # longer sentences are answered clause by clause
     commitment_paragraph: int = 900    # a commitment item up to this long is quoted whole
+    ranked_units: int = 40             # candidates the learned ranker scores
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_DOCUMENT_NUMBER = re.compile(r"\b\d{1,5}\s*/\s*(?:19|20)\d\d\s*/\s*[\wĐđ-]+|\b\d{1,2}\s*/\s*\d{1,2}\s*/\s*(?:19|20)\d\d\b")
+# Questions about the document itself, which its title and legal bases answer.
+_ABOUT_DOCUMENT = re.compile(r"\b(?:can cu|dua (?:tren|vao)|trich yeu|ve viec|ten (?:goi|day du|van ban)|(?:van ban|quyet dinh|nghi quyet|"
+                             r"ke hoach|bao cao|thong tu|nghi dinh|chuong trinh|to trinh|huong dan) nay)\b")
+
+
+_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b")
+# "tăng 7,76% so với cùng kỳ năm 2023": the year a figure is compared with, not its own.
+_COMPARED = re.compile(r"\b(?:so với|so|bằng|gấp)\s+(?:\S+\s+){0,3}?(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d\d\b|"
+                       r"\bcùng kỳ\s+(?:năm\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
+
+
+def _years(text: str) -> set[str]:
+    """Years a text states, a span ("thời kỳ 2021-2030") as every year in it; not those
+    inside a document's number or a full date. "Đến năm 2030" is 2030: a target for
+    then, not for the years before it."""
+    text = _COMPARED.sub(" ", _DOCUMENT_NUMBER.sub(" ", text))
+    years = set(_YEAR.findall(text))
+    for start, end in _YEAR_RANGE.findall(text):
+        if int(start) <= int(end) <= int(start) + 30:
+            years.update(str(y) for y in range(int(start), int(end) + 1))
+    return years
+
+
+def _names_document(text: str, named) -> bool:
+    """Does the text name the document ("Nghị quyết số 57/NQ-CP", "Chỉ thị 52-CT/TW")?"""
+    folded = fold(text).lower()
+    kind = fold(named.kind).lower()
+    return bool(re.search(rf"\b{kind}\s+(?:so\s+)?0*{named.number}\b", folded)
+                or (named.code and f"{named.number}/{named.code}" in folded))
 
 
 def _clauses(text: str) -> list[str]:
@@ -101,6 +154,7 @@ class ExtractiveAnswerer:
         thesaurus: Thesaurus | None = None,
         outline: Callable[[str], list[tuple[str, str]]] | None = None,
         analyzer: QuestionAnalyzer | None = None,
+        learned: LearnedPolicy | None = None,
     ) -> None:
         self._outline = outline      # doc_id -> [(section_id, heading)] in document order
         self._thesaurus = thesaurus  # everyday words -> the reports' words, as the retriever reads them
@@ -109,6 +163,7 @@ class ExtractiveAnswerer:
         self.policy = policy or AnswerPolicy()
         # reads a question when the caller did not (the chain reads it once for both steps)
         self.analyzer = analyzer or QuestionAnalyzer(thesaurus)
+        self.learned = learned       # the learned policy (assistant/policy.py); None: the rules
 
     # ----- weights --------------------------------------------------------------------
     @staticmethod
@@ -151,6 +206,18 @@ class ExtractiveAnswerer:
     # ----- answering --------------------------------------------------------------------
     def answer(self, question: str, docs: list[Document], focus: str = "",
                analysis: QuestionAnalysis | None = None) -> Answer:
+        ctx = self._context(question, docs, focus, analysis)
+        if isinstance(ctx, Answer):
+            return ctx
+        if self.learned is not None:
+            return self._learned_answer(ctx)
+        return self._rules_answer(ctx)
+
+    def _context(self, question: str, docs: list[Document], focus: str,
+                 analysis: QuestionAnalysis | None) -> "_Context | Answer":
+        """Everything both policies decide from, or the answer when no decision is left:
+        instructions refused, who signed / when issued, names no report has, candidate
+        sentences that pass the facts of the language."""
         analysis = analysis or self.analyzer.analyze(question, self._stats(), focus)
         intent = analysis.intent
         if intent.injection:
@@ -182,58 +249,58 @@ class ExtractiveAnswerer:
             unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t) and t in nouns]
         unseen = [t for t in unseen if t in weights]
         unseen_share = sum(weights[t] for t in unseen) / sum(weights.values())
+        # Sentences from a report of another level (a district's figures for a question
+        # about the province), from a report other than the one the question names, from
+        # a passage about somewhere else than a place it names ("huyện Vân Khê"), or from
+        # a plan for a question about results are not candidates at all.
+        candidates = docs[: self.policy.candidates]
+        elsewhere = {id(d) for d in candidates if not self._mentions(d, analysis.places, snapshot)}
+        units = [u for u in self._score_units(candidates, wordings, intent)
+                 if id(u.doc) not in elsewhere and self._admissible(u, intent, analysis.named)
+                 and self._of_document(u, analysis, snapshot)]
+        if analysis.focus:
+            # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
+            units = [u for u in units if self._coverage(analysis.focus_weights, u.terms) >= 0.5]
+        names = frozenset(w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper())
+        return _Context(question, analysis, snapshot, intent, weights, wordings, restored, nouns, unseen,
+                        unseen_share, names, units)
+
+    def _rules_answer(self, ctx: "_Context") -> Answer:
+        """The hand-tuned policy: thresholds on coverage, then the sentences that give the
+        kind of answer asked, about what the question singles out."""
+        question, intent, units, weights = ctx.question, ctx.intent, ctx.units, ctx.weights
         limit = self.policy.max_unseen_figure if (intent.number or intent.percent) else self.policy.max_unseen
-        if unseen and unseen_share >= limit:
+        if ctx.unseen and ctx.unseen_share >= limit:
             # A thing no report ever names ("giá xăng", "mưa", "đàn dê") cannot be
             # answered from them, least of all with a figure. A small share is a
             # colloquial modifier the thesaurus did not know ("máy móc"), not the topic.
             # Unseen verbs ("chiếm") are only phrasing and do not count.
             return self._refuse(question, NOT_FOUND, "topic words no report uses")
-
-        # Sentences from a report of another level (a district's figures for a question
-        # about the province), from a report other than the one the question names, from
-        # a passage about somewhere else than a place it names ("huyện Vân Khê"), or from
-        # a plan for a question about results are not candidates at all.
-        named = analysis.named
-        candidates = docs[: self.policy.candidates]
-        places = analysis.places
-        elsewhere = {id(d) for d in candidates if not self._mentions(d, places, snapshot)}
-        units = [u for u in self._score_units(candidates, wordings, intent)
-                 if id(u.doc) not in elsewhere and self._admissible(u, intent, named)]
-        if analysis.focus:
-            # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
-            units = [u for u in units if self._coverage(analysis.focus_weights, u.terms) >= 0.5]
         if not units:
             return self._refuse(question, NOT_FOUND, "no admissible passage")
         best = units[0]
-        chunk_cov = best_coverage(wordings, self._terms(best.doc.metadata["section_path"] + "\n" + best.doc.page_content))
-        if chunk_cov < self.policy.min_coverage or best.coverage < self.policy.min_sentence:
+        if self._chunk_coverage(ctx, best) < self.policy.min_coverage or best.coverage < self.policy.min_sentence:
             return self._refuse(question, NOT_FOUND, "too little of the question covered")
         # The kind of answer the question needs must be in the sentence we quote: a figure
         # counting the asked unit, a document number, a person. Look a little below the
         # best sentence for one that has it; otherwise the reports do not say. A stand-in
         # must still be about the question, not just carry a figure: "4G đạt 99,2%" does
         # not answer "giải ngân bao nhiêu %".
-        names = frozenset(w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper())
         floor = max(self.policy.min_sentence, 0.7 * best.coverage)
         fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor
-                and self._fits(u, intent, names, question)]
+                and self._fits(u, intent, ctx.names, question)]
         if intent.future:
             # "Tỉnh sẽ làm gì ...": what the plan part commits to, when it speaks to it.
             planned = [u for u in units if u.doc.metadata.get("programme") and u.score >= 0.6 * best.score
-                       and u.coverage >= floor and self._fits(u, intent, names, question)]
+                       and u.coverage >= floor and self._fits(u, intent, ctx.names, question)]
             fits = planned or fits
         if intent.number or intent.percent or intent.rank:
             # A figure answers only if it is about what the question singles out: one of
             # its rarest nouns the reports use must be in the quote ("giá trị sản xuất
             # ngành nông, lâm nghiệp và thủy sản" is not the total "giá trị sản xuất").
-            key = self._key_terms(weights, nouns, snapshot)
-            counted = self._counted_pairs(restored) if intent.units else set()
-            fits = [u for u in fits if not key or key & self._terms(u.doc.metadata["section_path"] + " " + u.text)
-                    or (counted and counted <= u.terms)]
-            fits = [u for u in fits if not self._other_year(u, intent, question)]
+            fits = [u for u in fits if self._about_key_terms(ctx, u) and not self._other_year(u, intent, question)]
         if intent.number or intent.percent or intent.rank or intent.date:
-            fits = [u for u in fits if self._figure_names(u, places, snapshot, intent, names, question)]
+            fits = [u for u in fits if self._figure_names(u, ctx.analysis.places, ctx.snapshot, intent, ctx.names, question)]
         # "Vì sao ... còn hạn chế?": the causes answer, not the list of shortcomings
         # that shares the question's words.
         causes = self._causes(units, best) if intent.why else []
@@ -246,14 +313,108 @@ class ExtractiveAnswerer:
         if causes:
             # Only causes: the shortcomings around them answer another question.
             chosen = self._choose(causes, intent)
-            chosen = self._list_items(chosen[:1]) or chosen
-        else:
-            chosen = self._choose([fits[0]] + [u for u in units if u is not fits[0]], intent)
-            if intent.listing or intent.why:
-                chosen = self._list_items(chosen) or chosen
-            elif intent.future and chosen[0].doc.metadata.get("programme"):
-                chosen = self._commitment(chosen)
-        return self._compose(question, self._with_table_headers(chosen))
+            return self._compose(question, self._with_table_headers(self._list_items(chosen[:1]) or chosen))
+        return self._compose_from(ctx, fits[0], units)
+
+    def _compose_from(self, ctx: "_Context", best: "_Unit", units: list["_Unit"]) -> Answer:
+        """The answer quoting `best` first, with what completes it (more quotes, a
+        list's items, a commitment's whole item, a table row's header)."""
+        intent = ctx.intent
+        chosen = self._choose([best] + [u for u in units if u is not best], intent)
+        if intent.listing or intent.why:
+            chosen = self._list_items(chosen) or chosen
+        elif intent.future and chosen[0].doc.metadata.get("programme"):
+            chosen = self._commitment(chosen)
+        return self._compose(ctx.question, self._with_table_headers(chosen))
+
+    def _chunk_coverage(self, ctx: "_Context", unit: "_Unit") -> float:
+        return best_coverage(ctx.wordings, self._terms(unit.doc.metadata["section_path"] + "\n" + unit.doc.page_content))
+
+    def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
+        key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot)
+        counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
+        return (not key or bool(key & self._terms(unit.doc.metadata["section_path"] + " " + unit.text))
+                or bool(counted and counted <= unit.terms))
+
+    # ----- the learned policy (assistant/policy.py) -----------------------------------
+    def unit_features(self, ctx: "_Context", unit: "_Unit", rank: int, best: "_Unit") -> dict[str, float]:
+        """What the ranker sees of one candidate sentence."""
+        intent, meta = ctx.intent, unit.doc.metadata
+        figure = intent.number or intent.percent or intent.rank
+        fits = self._fits(unit, intent, ctx.names, ctx.question)
+        programme = bool(meta.get("programme"))
+        text = unit.text
+        return {
+            "score": unit.score, "coverage": unit.coverage, "chunk_coverage": self._chunk_coverage(ctx, unit),
+            "rank_prior": 1.0 / (1 + rank), "fused": float(meta.get("score") or 0.0),
+            "dense": float(meta.get("dense") or 0.0), "lexical": 1.0 if meta.get("lexical") is not None else 0.0,
+            "relative_score": unit.score / best.score if best.score else 0.0,
+            "coverage_gap": unit.coverage - best.coverage, "fits": float(fits),
+            "has_figure": float(bool(numbers_in(text))), "figure_asked": float(bool(figure)),
+            "figure_fits": float(bool(figure) and fits),
+            "key_terms": float(self._about_key_terms(ctx, unit)) if figure else 0.0,
+            "counted": float(bool(intent.units) and bool(self._counted_pairs(ctx.restored)) and
+                             self._counted_pairs(ctx.restored) <= unit.terms),
+            "other_year": float(self._other_year(unit, intent, ctx.question)),
+            "figure_names": float(self._figure_names(unit, ctx.analysis.places, ctx.snapshot, intent, ctx.names,
+                                                     ctx.question)),
+            "year_stated": float(bool(intent.years) and any(y in text for y in intent.years)),
+            "programme": float(programme), "programme_future": float(programme and intent.future),
+            "programme_past": float(programme and intent.past),
+            "attachment": float("." in meta["section_id"] and meta["section_id"].split(".")[0][:1].isupper()
+                                and not meta["section_id"].split(".")[0].isupper()),
+            "table_row": float(text.startswith("|")), "bullet": float(bool(_BULLET_LINE.match(text))),
+            "heading_line": float(text.strip() == meta.get("heading", "").strip()),
+            "length": math.log1p(len(text)), "scope": float(meta["doc_id"] in ctx.analysis.scope),
+            "focus": float(bool(ctx.analysis.focus)),
+        }
+
+    def gate_features(self, ctx: "_Context", ranked: list[tuple[float, "_Unit"]]) -> dict[str, float]:
+        """What the gate sees of the question and its best candidate."""
+        intent = ctx.intent
+        best_p, best = ranked[0] if ranked else (0.0, None)
+        second = ranked[1][0] if len(ranked) > 1 else 0.0
+        figure = intent.number or intent.percent or intent.rank
+        rules = self._rules_answer(ctx)
+        return {
+            "best": best_p, "second": second, "margin": best_p - second,
+            "best_coverage": best.coverage if best else 0.0,
+            "best_chunk_coverage": self._chunk_coverage(ctx, best) if best else 0.0,
+            "unseen": ctx.unseen_share, "units": math.log1p(len(ranked)), "figure_asked": float(bool(figure)),
+            "date_asked": float(intent.date), "who_asked": float(intent.who), "listing": float(intent.listing),
+            "future": float(intent.future), "why": float(intent.why), "typed_accents": float(ctx.analysis.typed_accents),
+            "scope": float(bool(ctx.analysis.scope)), "unknown_documents": float(bool(ctx.analysis.unknown_documents)),
+            "years_asked": float(bool(intent.years)),
+            "best_fits": float(self._fits(best, intent, ctx.names, ctx.question)) if best else 0.0,
+            "best_key_terms": float(self._about_key_terms(ctx, best)) if best and figure else 0.0,
+            "best_other_year": float(self._other_year(best, intent, ctx.question)) if best else 0.0,
+            "rule_answers": float(rules.found),
+        }
+
+    def rank_units(self, ctx: "_Context") -> list[tuple[float, "_Unit"]]:
+        if not ctx.units:
+            return []
+        best = ctx.units[0]
+        scored = [(self.learned.ranker.probability(self.unit_features(ctx, u, i, best)), u)
+                  for i, u in enumerate(ctx.units[: self.policy.ranked_units])]
+        return sorted(scored, key=lambda pu: -pu[0])
+
+    def _learned_answer(self, ctx: "_Context") -> Answer:
+        ranked = self.rank_units(ctx)
+        if not ranked:
+            return self._refuse(ctx.question, NOT_FOUND, "no admissible passage")
+        confidence = self.learned.gate.probability(self.gate_features(ctx, ranked))
+        if confidence < self.learned.threshold:
+            figure = ctx.intent.number or ctx.intent.percent or ctx.intent.rank
+            covered = ranked[0][1].coverage >= self.policy.min_sentence
+            return self._refuse(ctx.question, NO_FIGURE if figure and covered else NOT_FOUND,
+                                f"the gate's confidence {confidence:.2f} is below {self.learned.threshold:.2f}")
+        if ctx.intent.why:
+            causes = self._causes(ctx.units, ranked[0][1])
+            if causes:
+                chosen = self._choose(causes, ctx.intent)
+                return self._compose(ctx.question, self._with_table_headers(self._list_items(chosen[:1]) or chosen))
+        return self._compose_from(ctx, ranked[0][1], [u for _, u in ranked])
 
     def _refuse(self, question: str, message: str, reason: str = "") -> Answer:
         log.debug("refused %r: %s", question, reason)
@@ -273,6 +434,35 @@ class ExtractiveAnswerer:
             if intent.years and not any(y in meta["section_path"] + meta.get("heading", "") + unit.doc.page_content
                                         for y in intent.years):
                 return False  # "năm 2023" is not answered by the plan for 2024
+        return True
+
+    @staticmethod
+    def _of_document(unit: _Unit, analysis: QuestionAnalysis, snapshot: Snapshot) -> bool:
+        """Facts of the language about documents and years, checked on every quote:
+        - a document the question names but no indexed one is ("Nghị quyết 57" beside
+          an indexed 109) must be named by the passage itself ("… thực hiện Chỉ thị số
+          52-CT/TW"); otherwise another document's figures would answer for it;
+        - a year the question names must be the sentence's year: the one it states, else
+          its section's, else the period its document covers ("04 tháng đầu năm tăng
+          3,99%" in a 2026 resolution is not "4 tháng đầu năm 2025");
+        - the title and legal bases before the first heading (`preamble`) answer only
+          questions about the document itself."""
+        meta = unit.doc.metadata
+        record = snapshot.records.get(meta["doc_id"])
+        context = f"{meta.get('doc_title', '')} {meta['section_path']} {unit.doc.page_content}"
+        if analysis.unknown_documents and not all(_names_document(context, d) for d in analysis.unknown_documents):
+            return False
+        if analysis.intent.years and record is not None:
+            # A figure is for the year its sentence (else its section, else its document)
+            # states; what a list, a fact or a task belongs to is its document's period.
+            own = record.years()
+            stated = _years(unit.text) or _years(f"{meta['section_path']} {meta.get('heading', '')}") or own
+            figure = analysis.intent.number or analysis.intent.percent or analysis.intent.rank or analysis.intent.date
+            allowed = stated if figure else stated | own
+            if allowed and not allowed & set(analysis.intent.years):
+                return False
+        if meta["section_id"].endswith("preamble") and not (analysis.documents or _ABOUT_DOCUMENT.search(fold(analysis.asked).lower())):
+            return False
         return True
 
     @staticmethod

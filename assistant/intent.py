@@ -140,6 +140,14 @@ _YES_NO = re.compile(r"\bco\b.*\bkhong\s*\??\s*$|\bchua\s*\??\s*$|\bhay\b")
 _COUNT_WORDS = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|thu may|hang may)\b")
 
 
+# Years that are not the question's period: inside a document's number ("12/2012/QĐ-UBND"),
+# the date of a document it names ("Nghị quyết số 11/NQ-CP ngày 30/01/2022"), the base
+# a figure is compared with ("so với cùng kỳ năm 2023").
+_DOCUMENT_NUMBER = re.compile(
+    r"\b\d{1,5}\s*/\s*(?:19|20)\d\d\s*/\s*[\wĐđ-]+"
+    r"|\b\d{1,5}/[\wĐđ/-]+\s+ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*|\s+tháng\s+\d{1,2}\s+năm\s+)(?:19|20)\d\d"
+    r"|\b(?:so với|so)\s+(?:\S+\s+){0,3}?(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d\d\b|\bcùng kỳ\s+(?:năm\s+)?(?:19|20)\d\d\b",
+    re.IGNORECASE)
 # "mấy năm trước", "mấy tháng nay": the past few years or months, a time, not a count.
 _FEW_PAST = re.compile(r"\bmấy\s+(?:năm|tháng|tuần|ngày|hôm)\s+(?:trước|qua|nay|gần đây|vừa qua|rồi)\b", re.IGNORECASE)
 
@@ -178,7 +186,8 @@ def read_intent(question: str) -> Intent:
         past=bool(re.search(r"\bđã\b", question.lower())) and not re.search(r"\bsẽ\b", question.lower()),
         injection=bool(_INJECTION.search(folded)),
         level=_level(question),
-        years=tuple(re.findall(r"\b(?:19|20)\d\d\b", question)),
+        # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period
+        years=tuple(re.findall(r"\b(?:19|20)\d\d\b", _DOCUMENT_NUMBER.sub(" ", question))),
         units=_units(question) if number else (),
         unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),

@@ -30,7 +30,9 @@ _KIND_WORDS = {
 }
 _NAMED_DOCUMENT = re.compile(
     r"\b(?P<kind>nghi quyet|quyet dinh|nghi dinh|thong tu|ke hoach|bao cao|to trinh|chi thi|huong dan|"
-    r"cong van|chuong trinh|ket luan|thong bao|nq|qd|nd|tt|kh|bc)\s+(?:so\s+)?(?P<num>\d{1,5})"
+    r"cong van|chuong trinh|ket luan|thong bao|nq|qd|nd|tt|kh|bc)\s+(?:so\s+)?"
+    # a serial, not a period ("báo cáo 6 tháng", "kế hoạch 5 năm") nor a year alone ("kế hoạch 2026")
+    r"(?P<num>(?!(?:19|20)\d\d\b(?!\s*/))\d{1,5})(?!\s*(?:thang|nam|quy|ngay|tuan|dot)\b)"
     r"(?P<rest>(?:\s*/\s*[\w-]+)*)",
     re.IGNORECASE,
 )
@@ -55,6 +57,8 @@ class QuestionAnalysis:
     named: set[str] = field(default_factory=set)             # reports named by their place or title
     places: list[frozenset[str]] = field(default_factory=list)  # each proper name, as folded word pairs
     documents: list[NamedDocument] = field(default_factory=list)  # documents named by kind and number
+    scope: list[str] = field(default_factory=list)           # indexed documents the question names by number
+    unknown_documents: list[NamedDocument] = field(default_factory=list)  # named, but not indexed
     focus: str = ""                     # a follow-up's own topic ("còn công nghiệp thì sao?")
     focus_weights: dict[str, float] = field(default_factory=dict)
 
@@ -106,6 +110,15 @@ class QuestionAnalyzer:
             named=named_reports(question, snapshot.names, snapshot.places),
             places=name_runs(rewrite.text), documents=named_documents(question), focus=focus,
         )
+        for named in analysis.documents:
+            # "Quyết định 435": the indexed document of that kind and serial number answers
+            hits = [d for d, r in snapshot.records.items() if r.serial == named.number
+                    and (not r.meta.get("kind") or r.meta.get("kind") == named.kind)
+                    and (not named.code or fold(named.code).lower() in fold(r.meta.get("number", "")).lower())]
+            if hits:
+                analysis.scope.extend(h for h in hits if h not in analysis.scope)
+            else:
+                analysis.unknown_documents.append(named)
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,

@@ -85,6 +85,8 @@ class HybridRetriever(BaseRetriever):
             return []
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         analysis = analysis or self.analyze(query)
+        if not doc_ids and analysis.scope:
+            doc_ids = analysis.scope      # "Nghị quyết 57 …": answered from Nghị quyết 57
         intent, query, weights = analysis.intent, analysis.text, analysis.weights
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}

@@ -29,6 +29,7 @@ from ingest.pipeline import PreparedReport, prepare_report, validate_doc_id
 from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
 from vectorstore.embeddings import embedding_namespace, make_embeddings
 from assistant.retrieval import HybridRetriever
+from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalyzer
 from assistant.synonyms import Thesaurus
 
@@ -59,8 +60,9 @@ class AssistantService:
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)
+        learned = LearnedPolicy.load() if a.policy == "learned" else None
         extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy, thesaurus,
-                                        outline=self._section_outline, analyzer=self.analyzer)
+                                        outline=self._section_outline, analyzer=self.analyzer, learned=learned)
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
         self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)

@@ -40,6 +40,10 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
+    # "rules": the hand-tuned thresholds; "learned": the ranker and gate of
+    # assistant/data/policy.json (scripts/train_policy.py), the same facts of the
+    # language checked before either.
+    policy: Literal["rules", "learned"] = "rules"
     min_coverage: float = 0.35
     min_sentence: float = 0.25
     max_quotes: int = 3

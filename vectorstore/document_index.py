@@ -18,6 +18,7 @@ same reports; each process rebuilds its in-memory BM25 when the registry changes
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +101,19 @@ class DocumentRecord:
     @property
     def ocr(self) -> bool:
         return bool(self.meta.get("ocr"))
+
+    @property
+    def serial(self) -> str:
+        """The number's serial ("435" of "435/QĐ-UBND"), "" when the copy is unnumbered."""
+        match = re.match(r"\d+", self.meta.get("number", ""))
+        return match.group(0).lstrip("0") if match else ""
+
+    def years(self) -> set[str]:
+        """The years the document speaks of: its period, else the year it is dated."""
+        period = self.meta.get("period") or {}
+        if period.get("start") and period.get("end"):
+            return {str(y) for y in range(int(period["start"][:4]), int(period["end"][:4]) + 1)}
+        return {self.date[:4]} if self.date[:4].isdigit() else set()
 
     def public(self) -> dict:
         out = {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The store the real-document question sets are scored on: the three samples and every
+# real document a question set is about (eval/real_questions/README.md), in $1.
+set -euo pipefail
+data=${1:-data/eval-real}
+R=eval/corpus/real
+docs=(
+  qd-844-ttg-2026-ke-hoach-bhyt.pdf nq-109-cp-2026-chuong-trinh-hanh-dong-ktxh-2026-2030.pdf
+  bc-snv-lam-dong-2025-chi-so-par-sipas-papi-pci.pdf kh-ubnd-lam-dong-cchc-2026-2030.docx
+  kh-ubnd-lam-dong-2026-phong-chong-ma-tuy.doc qd-59-btnmt-2024-chuong-trinh-hanh-dong.txt
+  qd-435-ubnd-kon-tum-2020-chuong-trinh-hanh-dong-quan-he-lao-dong.txt nd-74-2025-cp-sua-doi-nd-70-bhyt-quan-doi.txt
+  bc-ubnd-lam-dong-cchc-quy-1-2026.docx qd-982-ttg-2026-de-an-doanh-nghiep-cong-nghe-so.pdf
+  tt-16-2022-bldtbxh-chuong-trinh-dao-tao-danh-gia-ky-nang-nghe.pdf nq-99-2025-hdnd-quang-ninh-noi-dung-muc-chi-bau-cu.html
+  qd-254-ubnd-son-la-2023-ke-hoach-bao-ve-bi-mat-nha-nuoc.md qd-31-2011-ubnd-gia-lai-quy-dinh-mien-giam-tien-su-dung-dat.md
+  qd-12-2012-ubnd-tuyen-quang-quy-dinh-tang-qua-nguoi-co-cong.md kh-252-bcdqg1237-2013-tim-kiem-quy-tap-hai-cot-liet-si.md
+)
+if [ "${WITH_TEST2:-0}" = 1 ]; then
+  docs+=(
+    nd-167-2026-cp-quy-dinh-chi-tiet-luat-dan-do.pdf hd-36-vptw-2018-the-thuc-van-ban-dang.docx
+    qd-49-2012-ubnd-tphcm-quy-che-kinh-phi-nguoi-co-cong.md qd-986-ubnd-tuyen-quang-2024-ke-hoach-thoi-gian-nam-hoc.md
+    nq-105-cp-2026-chuong-trinh-hanh-dong-ket-luan-210.txt qd-773-ttg-2018-ke-hoach-chi-thi-14-nguoi-co-cong.md
+    qd-62-2011-ttg-che-do-doi-tuong-bao-ve-to-quoc-sau-1975.md qd-3745-ubnd-tay-ninh-2021-ke-hoach-su-dung-dat-chau-thanh.txt
+  )
+fi
+paths=(samples/*.txt)
+for d in "${docs[@]}"; do paths+=("$R/$d"); done
+ASSISTANT_DATA_DIR=$data .venv/bin/python -m assistant ingest "${paths[@]}" 2>/dev/null
