@@ -376,10 +376,15 @@ class ExtractiveAnswerer:
         second = ranked[1][0] if len(ranked) > 1 else 0.0
         figure = intent.number or intent.percent or intent.rank
         rules = self._rules_answer(ctx)
+        cited = rules.citations[0] if rules.citations else None
+        agree = bool(best and cited and cited.doc_id == best.doc.metadata["doc_id"]
+                     and cited.section_id == best.doc.metadata["section_id"])
         return {
             "best": best_p, "second": second, "margin": best_p - second,
             "best_coverage": best.coverage if best else 0.0,
             "best_chunk_coverage": self._chunk_coverage(ctx, best) if best else 0.0,
+            "best_dense": float(best.doc.metadata.get("dense") or 0.0) if best else 0.0,
+            "best_rank": 1.0 / (1 + next((i for i, u in enumerate(ctx.units) if u is best), 0)) if best else 0.0,
             "unseen": ctx.unseen_share, "units": math.log1p(len(ranked)), "figure_asked": float(bool(figure)),
             "date_asked": float(intent.date), "who_asked": float(intent.who), "listing": float(intent.listing),
             "future": float(intent.future), "why": float(intent.why), "typed_accents": float(ctx.analysis.typed_accents),
@@ -388,7 +393,10 @@ class ExtractiveAnswerer:
             "best_fits": float(self._fits(best, intent, ctx.names, ctx.question)) if best else 0.0,
             "best_key_terms": float(self._about_key_terms(ctx, best)) if best and figure else 0.0,
             "best_other_year": float(self._other_year(best, intent, ctx.question)) if best else 0.0,
-            "rule_answers": float(rules.found),
+            "rule_answers": float(rules.found), "rule_agrees": float(agree),
+            "rule_unseen": float(rules.reason == "topic words no report uses"),
+            "rule_low_coverage": float(rules.reason == "too little of the question covered"),
+            "rule_no_fit": float(rules.reason == "no sentence gives the kind of answer asked"),
         }
 
     def rank_units(self, ctx: "_Context") -> list[tuple[float, "_Unit"]]:
@@ -418,7 +426,7 @@ class ExtractiveAnswerer:
 
     def _refuse(self, question: str, message: str, reason: str = "") -> Answer:
         log.debug("refused %r: %s", question, reason)
-        return Answer(question=question, answer=message, found=False, mode=self.mode)
+        return Answer(question=question, answer=message, found=False, mode=self.mode, reason=reason)
 
     @staticmethod
     def _admissible(unit: _Unit, intent: Intent, named: set[str] = frozenset()) -> bool:

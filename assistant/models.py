@@ -21,6 +21,8 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     mode: str = "extractive"       # "extractive" | "llm" | "extractive-fallback"
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    # why the answerer refused (for logs and the learned gate); not part of the contract
+    reason: str = Field(default="", exclude=True)
 
 
 class Turn(BaseModel):

@@ -36,9 +36,10 @@ UNIT_FEATURES = (
     "bullet", "heading_line", "length", "scope", "focus",
 )
 GATE_FEATURES = (
-    "best", "second", "margin", "best_coverage", "best_chunk_coverage", "unseen", "units", "figure_asked",
-    "date_asked", "who_asked", "listing", "future", "why", "typed_accents", "scope", "unknown_documents",
-    "years_asked", "best_fits", "best_key_terms", "best_other_year", "rule_answers",
+    "best", "second", "margin", "best_coverage", "best_chunk_coverage", "best_dense", "best_rank", "unseen",
+    "units", "figure_asked", "date_asked", "who_asked", "listing", "future", "why", "typed_accents", "scope",
+    "unknown_documents", "years_asked", "best_fits", "best_key_terms", "best_other_year", "rule_answers",
+    "rule_agrees", "rule_unseen", "rule_low_coverage", "rule_no_fit",
 )
 
 

@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Out-of-fold: the ranker without the document, then its answers, then the gate.
     gate_rows: dict[str, list[tuple[dict, int, bool]]] = defaultdict(list)
+    ids: dict[str, list[str]] = defaultdict(list)
     early_right = early_wrong = 0
     for name, held in folds.items():
         ranker = fit_ranker([c for other, cs in folds.items() if other != name for c in cs])
@@ -151,8 +152,11 @@ def main(argv: list[str] | None = None) -> int:
                     early_wrong += not correct(c.q, answer)
                 continue
             gate_rows[name].append((features, int(correct(c.q, answer)), c.q.answerable))
-    oof_p, oof_right, oof_answerable = [], [], []
+            rules = answerer._rules_answer(c.ctx)
+            ids[name].append((c.q.id, bool(rules.found), int(correct(c.q, rules))))
+    oof_p, oof_right, oof_answerable, oof_ids = [], [], [], []
     for name in gate_rows:
+        oof_ids += ids[name]
         train = [r for other, rs in gate_rows.items() if other != name for r in rs]
         gate = LinearModel.fit(GATE_FEATURES, [f for f, _, _ in train], [y for _, y, _ in train], l2=4.0)
         for f, y, answerable in gate_rows[name]:
@@ -183,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     policy.save(args.out)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     if args.report:
-        args.report.write_text(json.dumps({"p": oof_p, "right": oof_right, "answerable": oof_answerable}), encoding="utf-8")
+        args.report.write_text(json.dumps({"p": oof_p, "right": oof_right, "answerable": oof_answerable,
+                                           "ids": oof_ids}), encoding="utf-8")
     return 0
 
 
