@@ -26,6 +26,25 @@ NOT_PERSON = {
 }
 
 
+# Bodies as documents print them: the capitalised head word of an agency or organisation
+# ("Sở Nội vụ", "Bộ Tài chính", "Công an tỉnh", "Hội Nông dân tỉnh"), or the bodies named
+# as a class ("các sở, ngành", "Ủy ban nhân dân các cấp"). The lookaheads keep out the
+# same words in other senses ("Ban hành", "Hội nghị", "Bộ máy", "Phòng, chống").
+BODY = re.compile(
+    r"(?<!\w)(?:Sở|Bộ(?! (?:máy|phận|tiêu chí|chỉ số|chỉ tiêu|dữ liệu|hồ sơ|công cụ|luật|Luật|quy tắc))|Ban(?! hành)|"
+    r"Ủy ban|Uỷ ban|UBND|HĐND|Hội đồng|Cục|Chi cục|Tổng cục|Văn phòng|Thanh tra|Công an|Kho bạc|Ngân hàng|"
+    r"Bảo hiểm xã hội|BHXH|Liên đoàn|Liên minh|Hội(?! (?:nghị|thảo|thi|diễn|chợ|nhập|đủ))|Tỉnh đoàn|Đoàn Thanh niên|"
+    r"Mặt trận|MTTQ|Tòa án|Toà án|Viện|Trung tâm|Đài|Trường|Tổng công ty|Công ty|Tập đoàn|Chính phủ|"
+    r"Thủ tướng|Quốc hội|Kiểm toán|Học viện|Bộ đội|Bộ Chỉ huy|Cảnh sát|Ban Chỉ đạo|Tỉnh ủy|Tỉnh uỷ|Thành ủy|"
+    r"Huyện ủy|Đảng ủy|Phòng(?!,? (?:chống|ngừa|tránh|cháy)))(?!\w)"
+    r"|\b(?:các|những) (?:sở|bộ|cơ quan|đơn vị|địa phương|ngành|tổ chức)\b|\b(?:ủy|uỷ) ban nhân dân\b",
+)
+
+
+def names_body(text: str) -> bool:
+    return bool(BODY.search(text))
+
+
 # A capitalised run right after these words names a place ("huyện Vân Khê"), not a person.
 PLACE_WORDS = {"tỉnh", "huyện", "xã", "thị", "phố", "phường", "trấn", "thôn", "ấp", "bản", "làng", "sông",
                "hồ", "núi", "đường", "tại", "ở", "vùng", "khu", "cụm", "xóm", "tổ", "quận"}
@@ -92,6 +111,10 @@ def answers_figure(text: str, intent: Intent) -> bool:
         # "thứ 02", "thứ hai", "lần thứ IV"
         return any(f == "thu" and i + 1 < len(words) and (has_figure(words[i + 1]) or _ROMAN.fullmatch(words[i + 1]))
                    for i, f in enumerate(folded))
+    if intent.units and text.lstrip().startswith("|"):
+        # A table row states its unit once, in its label or header ("GDP bình quân đầu
+        # người (USD) | 8.500"), not after each figure.
+        return any(is_count(w) for w in words) and any(f.strip("()").split("/")[0] in intent.units for f in folded)
     if intent.units:
         # "bao nhiêu hộ nghèo" is not answered by "tỷ lệ hộ nghèo 2,86%": a figure
         # (not a year or a date) must count the asked unit ("57 trường", "45 ha").
@@ -132,6 +155,8 @@ def satisfies(text: str, intent: Intent, question_names: frozenset[str] = frozen
         return False
     if intent.code and not DOC_CODE.search(text):
         return False
-    if intent.who and not names_person(text, exclude=question_names):
-        return False
+    if intent.who or intent.body:
+        # "Ai chủ trì" is answered by an office or by a body; "cơ quan nào" only by a body.
+        if not ((intent.who and names_person(text, exclude=question_names)) or (intent.body and names_body(text))):
+            return False
     return True

@@ -30,6 +30,7 @@ from assistant.question import QuestionAnalysis, QuestionAnalyzer
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, name_pairs, numbers_in, sentence_spans, tokens
 from assistant.answer_type import answers_figure, satisfies
+from assistant.completion import Completer, Unit as _Unit
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
 from assistant.intent import Intent, kind_named
@@ -50,26 +51,13 @@ INJECTION = (
 )
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
+_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)
 _BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
 _CAUSE = re.compile(r"nguyên nhân", re.IGNORECASE)
 # "còn có nguyên nhân chủ quan như: a; b; c": a list written inside one sentence.
 _INLINE_LIST = re.compile(r"(?:như|gồm|là|sau)\s*:\s*", re.IGNORECASE)
 _ON_BEHALF = re.compile(r"^(?:TM|T\.M|KT|K\.T|TL|T\.L|TUQ)\.\s*\S.*$", re.MULTILINE)
 _DATE_LINE = re.compile(r"^[^\n]{0,60}ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}[^\n]*$", re.MULTILINE | re.IGNORECASE)
-@dataclass
-class _Unit:
-    doc: Document
-    start: int            # offsets inside doc.page_content
-    end: int
-    score: float = 0.0
-    coverage: float = 0.0       # share of the question's weight in this unit's own words
-    terms: set[str] = field(default_factory=set)
-
-    @property
-    def text(self) -> str:
-        return self.doc.page_content[self.start : self.end]
-
-
 @dataclass
 class _Context:
     """One question's candidates and what both policies decide them by."""
@@ -85,6 +73,7 @@ class _Context:
     unseen_share: float
     names: frozenset[str]
     units: list[_Unit]
+    completer: Completer
 
 
 @dataclass
@@ -108,6 +97,8 @@ _ABOUT_DOCUMENT = re.compile(r"\b(?:can cu|dua (?:tren|vao)|trich yeu|ve viec|te
                              r"ke hoach|bao cao|thong tu|nghi dinh|chuong trinh|to trinh|huong dan) nay)\b")
 
 
+# An attachment's title ends by saying which document it is attached to.
+_ATTACHED_TITLE = re.compile(r"\((?:Kèm|Ban hành kèm|Ban hành) theo\b", re.IGNORECASE)
 _YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b")
 # "tăng 7,76% so với cùng kỳ năm 2023": the year a figure is compared with, not its own.
 _COMPARED = re.compile(r"\b(?:so với|so|bằng|gấp)\s+(?:\S+\s+){0,3}?(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d\d\b|"
@@ -254,8 +245,9 @@ class ExtractiveAnswerer:
         # a passage about somewhere else than a place it names ("huyện Vân Khê"), or from
         # a plan for a question about results are not candidates at all.
         candidates = docs[: self.policy.candidates]
+        completer = Completer(self._sections)
         elsewhere = {id(d) for d in candidates if not self._mentions(d, analysis.places, snapshot)}
-        units = [u for u in self._score_units(candidates, wordings, intent)
+        units = [u for u in self._score_units(candidates, wordings, intent, completer)
                  if id(u.doc) not in elsewhere and self._admissible(u, intent, analysis.named)
                  and self._of_document(u, analysis, snapshot)]
         if analysis.focus:
@@ -263,7 +255,7 @@ class ExtractiveAnswerer:
             units = [u for u in units if self._coverage(analysis.focus_weights, u.terms) >= 0.5]
         names = frozenset(w.lower() for w in re.findall(r"\w+", question) if w[:1].isupper())
         return _Context(question, analysis, snapshot, intent, weights, wordings, restored, nouns, unseen,
-                        unseen_share, names, units)
+                        unseen_share, names, units, completer)
 
     def _rules_answer(self, ctx: "_Context") -> Answer:
         """The hand-tuned policy: thresholds on coverage, then the sentences that give the
@@ -288,11 +280,11 @@ class ExtractiveAnswerer:
         # not answer "giải ngân bao nhiêu %".
         floor = max(self.policy.min_sentence, 0.7 * best.coverage)
         fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor
-                and self._fits(u, intent, ctx.names, question)]
+                and self._fits(u, intent, ctx.names, question, ctx)]
         if intent.future:
             # "Tỉnh sẽ làm gì ...": what the plan part commits to, when it speaks to it.
             planned = [u for u in units if u.doc.metadata.get("programme") and u.score >= 0.6 * best.score
-                       and u.coverage >= floor and self._fits(u, intent, ctx.names, question)]
+                       and u.coverage >= floor and self._fits(u, intent, ctx.names, question, ctx)]
             fits = planned or fits
         if intent.number or intent.percent or intent.rank:
             # A figure answers only if it is about what the question singles out: one of
@@ -325,7 +317,21 @@ class ExtractiveAnswerer:
             chosen = self._list_items(chosen) or chosen
         elif intent.future and chosen[0].doc.metadata.get("programme"):
             chosen = self._commitment(chosen)
-        return self._compose(ctx.question, self._with_table_headers(chosen))
+        return self._compose(ctx.question, self._with_table_headers(self._completed(ctx, chosen)))
+
+    def _completed(self, ctx: "_Context", chosen: list[_Unit]) -> list[_Unit]:
+        """The first quote with what makes it answer: its item's field or the heading
+        that names the body ("- Cơ quan thực hiện: Sở Nội vụ"), or the items its line
+        opens ("..., cụ thể:"), those that give the kind of answer asked when one is."""
+        intent, first = ctx.intent, chosen[0]
+        extra = ctx.completer.support(first, intent, ctx.names, ctx.question)
+        if not extra:
+            extra = ctx.completer.items_after(first)
+            if extra and not intent.listing and not satisfies(first.text, intent, ctx.names, ctx.question):
+                extra = [u for u in extra if satisfies(u.text, intent, ctx.names, ctx.question)]
+        seen = {u.text for u in chosen}
+        extra = [u for u in extra if u.text not in seen and not seen.add(u.text)]
+        return [first] + extra + chosen[1:]
 
     def _chunk_coverage(self, ctx: "_Context", unit: "_Unit") -> float:
         return best_coverage(ctx.wordings, self._terms(unit.doc.metadata["section_path"] + "\n" + unit.doc.page_content))
@@ -341,7 +347,7 @@ class ExtractiveAnswerer:
         """What the ranker sees of one candidate sentence."""
         intent, meta = ctx.intent, unit.doc.metadata
         figure = intent.number or intent.percent or intent.rank
-        fits = self._fits(unit, intent, ctx.names, ctx.question)
+        fits = self._fits(unit, intent, ctx.names, ctx.question, ctx)
         programme = bool(meta.get("programme"))
         text = unit.text
         return {
@@ -390,7 +396,7 @@ class ExtractiveAnswerer:
             "future": float(intent.future), "why": float(intent.why), "typed_accents": float(ctx.analysis.typed_accents),
             "scope": float(bool(ctx.analysis.scope)), "unknown_documents": float(bool(ctx.analysis.unknown_documents)),
             "years_asked": float(bool(intent.years)),
-            "best_fits": float(self._fits(best, intent, ctx.names, ctx.question)) if best else 0.0,
+            "best_fits": float(self._fits(best, intent, ctx.names, ctx.question, ctx)) if best else 0.0,
             "best_key_terms": float(self._about_key_terms(ctx, best)) if best and figure else 0.0,
             "best_other_year": float(self._other_year(best, intent, ctx.question)) if best else 0.0,
             "rule_answers": float(rules.found), "rule_agrees": float(agree),
@@ -454,7 +460,8 @@ class ExtractiveAnswerer:
           its section's, else the period its document covers ("04 tháng đầu năm tăng
           3,99%" in a 2026 resolution is not "4 tháng đầu năm 2025");
         - the title and legal bases before the first heading (`preamble`) answer only
-          questions about the document itself."""
+          questions about the document itself, as does an attachment's title ("…
+          (Kèm theo Quyết định số 844/QĐ-TTg ngày 13 tháng 5 năm 2026 …)")."""
         meta = unit.doc.metadata
         record = snapshot.records.get(meta["doc_id"])
         context = f"{meta.get('doc_title', '')} {meta['section_path']} {unit.doc.page_content}"
@@ -469,7 +476,10 @@ class ExtractiveAnswerer:
             allowed = stated if figure else stated | own
             if allowed and not allowed & set(analysis.intent.years):
                 return False
-        if meta["section_id"].endswith("preamble") and not (analysis.documents or _ABOUT_DOCUMENT.search(fold(analysis.asked).lower())):
+        about = bool(_ABOUT_DOCUMENT.search(fold(analysis.asked).lower()))
+        if meta["section_id"].endswith("preamble") and not (analysis.documents or about):
+            return False
+        if _ATTACHED_TITLE.search(unit.text) and not about:
             return False
         return True
 
@@ -517,8 +527,13 @@ class ExtractiveAnswerer:
         return in_date and bool(stated) and not stated & set(intent.years) and not alone
 
     @staticmethod
-    def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "") -> bool:
-        return satisfies(unit.text, intent, question_names, question)
+    def _fits(unit: _Unit, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "",
+              ctx: "_Context | None" = None) -> bool:
+        """Does the unit give the kind of answer asked, itself or with what completes it
+        (its item's "Cơ quan thực hiện:" line, the heading naming the body)?"""
+        if satisfies(unit.text, intent, question_names, question):
+            return True
+        return ctx is not None and bool(ctx.completer.support(unit, intent, question_names, question))
 
     def _section_doc(self, like: Document, section_id: str, path: str | None = None,
                      heading: str | None = None) -> Document | None:
@@ -568,44 +583,79 @@ class ExtractiveAnswerer:
                 pos = offset + len(body)
         return self._compose(question, items) if items else None
 
-    def _score_units(self, docs: list[Document], wordings: list[dict[str, float]], intent: Intent) -> list[_Unit]:
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """The units a chunk is quoted by: its sentences (long ones clause by clause) and
+        its table rows whole, as a row's cells (the task, who leads it, by when) answer
+        together."""
+        spans: list[tuple[int, int]] = []
+
+        def sentences(start: int, end: int) -> None:
+            for s, e in sentence_spans(text[start:end]):
+                s, e = start + s, start + e
+                if e - s > self.policy.long_sentence:
+                    spans.extend((s + a, s + b) for a, b in sentence_spans(text[s:e], clauses=True))
+                else:
+                    spans.append((s, e))
+
+        pos = 0
+        for row in _ROW.finditer(text):
+            sentences(pos, row.start())
+            spans.append((row.start() + len(row.group(0)) - len(row.group(0).lstrip()), row.end()))
+            pos = row.end()
+        sentences(pos, len(text))
+        return spans
+
+    @staticmethod
+    def _header_rows(doc: Document, completer: Completer) -> set[str]:
+        """The first row of each table in the chunk's section: column names, which
+        answer nothing alone (they are quoted with a row that does)."""
+        section = completer.section(doc)
+        text = section.page_content if section is not None else doc.page_content
+        headers, previous = set(), ""
+        for line in text.split("\n"):
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("|") and not previous.lstrip().startswith("|"):
+                headers.add(line.strip())
+            previous = line
+        return headers
+
+    def _score_units(self, docs: list[Document], wordings: list[dict[str, float]], intent: Intent,
+                     completer: Completer) -> list[_Unit]:
         units: list[_Unit] = []
         for rank, doc in enumerate(docs):
             text = doc.page_content
             chunk_terms = self._terms(doc.metadata["section_path"] + "\n" + text)
             chunk_cov = best_coverage(wordings, chunk_terms)
             prior = 1.0 / (1 + rank)
-            for start, end in sentence_spans(text):
-                spans = [(start, end)]
-                if end - start > self.policy.long_sentence:
-                    spans = [(start + s, start + e) for s, e in sentence_spans(text[start:end], clauses=True)]
-                for s, e in spans:
-                    unit = _Unit(doc, s, e)
-                    unit.terms = self._terms(unit.text)
-                    unit.coverage = best_coverage(wordings, unit.terms)
-                    score = 0.55 * unit.coverage + 0.3 * chunk_cov + 0.15 * prior
-                    if intent.number or intent.percent:
-                        score += 0.1 if answers_figure(unit.text, intent) else -0.2
-                        # The figure must stand with the words asked about: in "a; số hồ
-                        # sơ trễ hạn là 2.430" the clause with the figure decides.
-                        score += 0.2 * self._figure_clause_coverage(unit.text, wordings, intent)
-                    if doc.metadata.get("programme"):
-                        # A question without "sẽ", "kế hoạch" asks what was done: on a tie
-                        # the results part answers it, not the programme's "tiếp tục ...".
-                        score += 0.08 if intent.future else -0.03
-                    if intent.years:
-                        # "năm 2023": a sentence of that year, not next year's target.
-                        context = doc.metadata["section_path"] + " " + unit.text
-                        if any(y in context for y in intent.years):
-                            score += 0.08
-                        elif re.search(r"\b(?:19|20)\d\d\b", context):
-                            score -= 0.08
-                    if intent.why and "nguyên nhân" in (doc.metadata["section_path"] + unit.text).lower():
-                        score += 0.1
-                    if re.fullmatch(r"[\W\d]*", unit.text):
-                        score = 0.0
-                    unit.score = score
-                    units.append(unit)
+            headers = self._header_rows(doc, completer) if _ROW.search(text) else set()
+            for s, e in self._spans(text):
+                unit = _Unit(doc, s, e)
+                unit.terms = self._terms(unit.text)
+                unit.coverage = best_coverage(wordings, unit.terms)
+                score = 0.55 * unit.coverage + 0.3 * chunk_cov + 0.15 * prior
+                if intent.number or intent.percent:
+                    score += 0.1 if answers_figure(unit.text, intent) else -0.2
+                    # The figure must stand with the words asked about: in "a; số hồ
+                    # sơ trễ hạn là 2.430" the clause with the figure decides.
+                    score += 0.2 * self._figure_clause_coverage(unit.text, wordings, intent)
+                if doc.metadata.get("programme"):
+                    # A question without "sẽ", "kế hoạch" asks what was done: on a tie
+                    # the results part answers it, not the programme's "tiếp tục ...".
+                    score += 0.08 if intent.future else -0.03
+                if intent.years:
+                    # "năm 2023": a sentence of that year, not next year's target.
+                    context = doc.metadata["section_path"] + " " + unit.text
+                    if any(y in context for y in intent.years):
+                        score += 0.08
+                    elif re.search(r"\b(?:19|20)\d\d\b", context):
+                        score -= 0.08
+                if intent.why and "nguyên nhân" in (doc.metadata["section_path"] + unit.text).lower():
+                    score += 0.1
+                if re.fullmatch(r"[\W\d]*", unit.text) or unit.text in headers:
+                    score = 0.0
+                unit.score = score
+                units.append(unit)
         units.sort(key=lambda u: -u.score)
         return units
 
@@ -790,13 +840,47 @@ class ExtractiveAnswerer:
             )
             for u in chosen
         ]
+        lines, skip = [], set()
+        for i, c in enumerate(citations):
+            if i in skip:
+                continue
+            row = _row_line(c.quote, citations[i + 1].quote) if i + 1 < len(citations) else None
+            if row:
+                # a header and its row: each cell under its column's name
+                lines.append(f"- {row} [{citations[i + 1].section_id}]")
+                skip.add(i + 1)
+            else:
+                lines.append(f"- “{c.quote.lstrip('-+•*– ').strip()}” [{c.section_id}]")
         if len(citations) == 1:
             c = citations[0]
             text = f"Theo báo cáo: “{c.quote}” [{c.section_id}]"
         else:
-            lines = [f"- “{c.quote.lstrip('-+•*– ').strip()}” [{c.section_id}]" for c in citations]
             text = "Theo báo cáo:\n" + "\n".join(lines)
         return Answer(question=question, answer=text, found=True, citations=citations, mode=self.mode)
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+_ORDINAL_COLUMN = re.compile(r"(?:stt|tt|so tt|so thu tu)", re.IGNORECASE)
+
+
+def _row_line(header: str, row: str) -> str | None:
+    """ "Tên nhiệm vụ: “…”; Cơ quan chủ trì: “Bộ Tài chính”; …" for a table row under its
+    header, or None when they are not a header and a row of one table. The row's
+    number ("STT") and empty cells are left out; every cell is quoted verbatim."""
+    if not (header.lstrip().startswith("|") and row.lstrip().startswith("|")):
+        return None
+    names, cells = _cells(header), _cells(row)
+    if len(names) != len(cells) or len(cells) < 2:
+        return None
+    parts = []
+    for name, cell in zip(names, cells):
+        if not cell or _ORDINAL_COLUMN.fullmatch(fold(name).strip()):
+            continue
+        parts.append(f"{name}: “{cell}”" if name else f"“{cell}”")
+    return "; ".join(parts) or None
 
 
 def ungrounded_numbers(answer: Answer) -> list[str]:

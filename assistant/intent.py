@@ -27,6 +27,12 @@ _RECIPIENTS = re.compile(
 )
 _EVERY = re.compile(r"\b(?:nam|thang|ngay|luc|khi) nao\b.*\bcung\b")
 _ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
+# "Cơ quan nào chủ trì", "những bộ nào phối hợp", "ai làm đầu mối": a body answers. ("con
+# số nào" asks for a figure, folded "số" and "sở" being one word; "tổ chức vào ngày nào"
+# is the verb, asking when.)
+_BODY = re.compile(r"\b(?:co quan|don vi|(?<!con )so|bo|ban|to chuc|doan the|hoi|luc luong|nganh|ben)"
+                   r"(?:,? (?!vao\b|ngay\b|thang\b|nam\b|quy\b|khi\b|luc\b|thoi\b|dip\b|dau\b)[\w-]+){0,3}? nao\b|\bai (?:se |duoc |phai )?(?:chu tri|phu trach|lam dau moi|chiu trach nhiem|"
+                   r"tham muu|phoi hop|quan ly|thuc hien|lo)\b|\b(?:do|giao cho|giao) ai\b")
 _WHY = re.compile(r"\b(?:vi sao|tai sao|nguyen nhan|do dau|vi dau|ly do)\b")
 _LIST = re.compile(r"\b(?:nhung|cac)\b.*\b(?:nao|gi)\b|\b(?:liet ke|ke ten|gom nhung|bao gom|gom)\b")
 # "kế hoạch" alone is not future ("đạt 95% kế hoạch"); "đã" marks a past result.
@@ -61,6 +67,7 @@ class Intent:
     date: bool = False
     date_part: str = ""           # "day" / "month" / "year" the answer must name ("" = any date)
     who: bool = False
+    body: bool = False            # "cơ quan nào chủ trì": an agency or organisation answers
     listing: bool = False
     future: bool = False
     injection: bool = False
@@ -173,6 +180,7 @@ def read_intent(question: str) -> Intent:
         date=bool(_DATE.search(folded)) and not _EVERY.search(folded),
         date_part=_date_part(folded),
         who=bool(_WHO.search(folded)) and not signer and not _ANYONE.search(folded),
+        body=bool(_BODY.search(folded)) and not signer,
         listing=bool(_LIST.search(folded)),
         future=bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded)),
         signer=signer,

@@ -25,10 +25,15 @@ def proper_names(question: str) -> list[list[str]]:
             if word and word[0].isupper() and not word.isupper() and not sentence_start:
                 current.append(word)
                 continue
-            if len(current) >= 2:
+            if len(current) >= 2 and current[0].lower() not in _DOCUMENT_KINDS:
                 runs.append(current)
             current = []
     return runs
+
+
+# "Luật Bảo hiểm y tế", "Nghị định ...": a run opened by a kind of document names a
+# document, not a place or a body whose report is asked about.
+_DOCUMENT_KINDS = {"luật", "nghị", "quyết", "hiến", "kế", "đề"}
 
 
 

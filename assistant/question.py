@@ -119,6 +119,10 @@ class QuestionAnalyzer:
                 analysis.scope.extend(h for h in hits if h not in analysis.scope)
             else:
                 analysis.unknown_documents.append(named)
+        if analysis.scope:
+            # The document named by its number is the one asked about, whatever names
+            # other titles share with the question.
+            analysis.named = set(analysis.scope)
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,
