@@ -45,6 +45,62 @@ def names_body(text: str) -> bool:
     return bool(BODY.search(text))
 
 
+# Bodies every document of a province or ministry speaks for or to: naming one does not
+# single out whose figures are asked.
+_ISSUING_HEADS = {"ủy ban", "uỷ ban", "ubnd", "hđnd", "hội đồng", "chính phủ", "thủ tướng", "quốc hội", "ban chỉ đạo",
+                  "tỉnh ủy", "tỉnh uỷ", "thành ủy", "huyện ủy", "đảng ủy"}
+_LEVEL_WORDS = {"tỉnh", "huyện", "xã", "thành", "phố", "quận", "thị", "trung", "ương", "nhân", "dân"}
+
+
+def named_bodies(question: str) -> list[str]:
+    """The bodies a question names ("Thanh tra tỉnh", "Sở Nội vụ", "Bộ Công an"), folded,
+    as their head and the first two syllables of the name (only its first is
+    capitalised: "Sở Khoa học và Công nghệ"), or the level word that makes the head a
+    body ("Công an tỉnh"). Acronyms ("Bộ TN&MT", "Văn phòng UBND") are left out, as
+    documents spell them out."""
+    found = []
+    for match in BODY.finditer(question):
+        head = match.group(0)
+        if not head[:1].isupper() or head.lower() in _ISSUING_HEADS:
+            continue
+        after = re.match(r"\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?", question[match.end():])
+        if not after:
+            continue
+        first, second = after.group(1), after.group(2)
+        if first.lower() in _LEVEL_WORDS:
+            words = [first]
+        elif first[0].isupper() and not (first.isupper() and len(first) > 1):
+            if re.match(r"[&/]", question[match.end() + after.end(1):][:1]):
+                continue      # "Bộ TN&MT"
+            words = [first] + ([second] if second and not (second.isupper() and len(second) > 1) else [])
+        else:
+            continue
+        found.append(fold(" ".join([head] + words)).lower())
+    return found
+
+
+# Qualifiers that exclude each other: a figure for "nông thôn" is not the one for "đô thị".
+CONTRASTS = (
+    ("nong thon", ("do thi", "thanh thi")),
+    ("do thi", ("nong thon",)),
+    ("thanh thi", ("nong thon",)),
+    ("trong nuoc", ("nuoc ngoai",)),
+    ("nuoc ngoai", ("trong nuoc",)),
+    ("noi tru", ("ngoai tru",)),
+    ("ngoai tru", ("noi tru",)),
+)
+
+
+def contradicts(question: str, text: str) -> bool:
+    """Does the text speak of the other side of a qualifier the question sets ("chất thải
+    rắn sinh hoạt nông thôn" asked, "... đô thị" quoted) and not of the asked one?"""
+    def words(t: str) -> str:
+        return " " + " ".join(re.findall(r"\w+", fold(t).lower())) + " "
+    asked, said = words(question), words(text)
+    return any(f" {own} " in asked and f" {own} " not in said and any(f" {o} " in said for o in others)
+               for own, others in CONTRASTS)
+
+
 # A capitalised run right after these words names a place ("huyện Vân Khê"), not a person.
 PLACE_WORDS = {"tỉnh", "huyện", "xã", "thị", "phố", "phường", "trấn", "thôn", "ấp", "bản", "làng", "sông",
                "hồ", "núi", "đường", "tại", "ở", "vùng", "khu", "cụm", "xóm", "tổ", "quận"}

@@ -29,7 +29,7 @@ from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, name_pairs, numbers_in, sentence_spans, tokens
-from assistant.answer_type import answers_figure, satisfies
+from assistant.answer_type import answers_figure, contradicts, satisfies
 from assistant.completion import Completer, Unit as _Unit
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
@@ -123,6 +123,10 @@ def _names_document(text: str, named) -> bool:
     kind = fold(named.kind).lower()
     return bool(re.search(rf"\b{kind}\s+(?:so\s+)?0*{named.number}\b", folded)
                 or (named.code and f"{named.number}/{named.code}" in folded))
+
+
+def _folded_words(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", fold(text).lower())) + " "
 
 
 def _clauses(text: str) -> list[str]:
@@ -476,6 +480,14 @@ class ExtractiveAnswerer:
             allowed = stated if figure else stated | own
             if allowed and not allowed & set(analysis.intent.years):
                 return False
+        if analysis.bodies:
+            # A body the question names must be the passage's (or its document's issuer):
+            # "Thanh tra tỉnh ... đúng hạn" is not answered by the province's rate.
+            said = _folded_words(f"{context} {record.meta.get('issuer', '') if record else ''}")
+            if any(f" {b} " not in said for b in analysis.bodies):
+                return False
+        if contradicts(analysis.asked, f"{meta['section_path']} {unit.text}"):
+            return False      # "nông thôn" asked, "đô thị" quoted
         about = bool(_ABOUT_DOCUMENT.search(fold(analysis.asked).lower()))
         if meta["section_id"].endswith("preamble") and not (analysis.documents or about):
             return False

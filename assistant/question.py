@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from assistant.coverage import question_weights
 from assistant.diacritics import DiacriticRestorer
 from assistant.intent import Intent, read_intent, reworded
+from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
 from assistant.synonyms import Rewrite, Thesaurus
 from ingest.vntext import fold, has_diacritics
@@ -59,6 +60,7 @@ class QuestionAnalysis:
     documents: list[NamedDocument] = field(default_factory=list)  # documents named by kind and number
     scope: list[str] = field(default_factory=list)           # indexed documents the question names by number
     unknown_documents: list[NamedDocument] = field(default_factory=list)  # named, but not indexed
+    bodies: list[str] = field(default_factory=list)          # bodies it names ("thanh tra tinh"), folded
     focus: str = ""                     # a follow-up's own topic ("còn công nghiệp thì sao?")
     focus_weights: dict[str, float] = field(default_factory=dict)
 
@@ -109,6 +111,7 @@ class QuestionAnalyzer:
             wordings=[weights] + [w for w in variants if w], typed_accents=has_diacritics(question),
             named=named_reports(question, snapshot.names, snapshot.places),
             places=name_runs(rewrite.text), documents=named_documents(question), focus=focus,
+            bodies=named_bodies(question),
         )
         for named in analysis.documents:
             # "Quyết định 435": the indexed document of that kind and serial number answers
