@@ -1,0 +1,93 @@
+"""Answers on real documents: who does a task and by when, the items a line opens, a
+table row under its columns, and the facts of the language that keep a figure from
+answering for another body or the other side of a qualifier.
+
+The store holds real public documents (eval/corpus/real, sources in SOURCES.md), read by
+the real parser and embedded by the packaged model. The questions are not those of the
+question sets in eval/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.extractive import ungrounded_numbers
+from assistant.services import AssistantService
+from tests.conftest import store_settings
+
+REAL = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "real"
+DOCS = (
+    "qd-435-ubnd-kon-tum-2020-chuong-trinh-hanh-dong-quan-he-lao-dong.txt",   # tasks with "- Cơ quan thực hiện:"
+    "kh-ubnd-lam-dong-2026-phong-chong-ma-tuy.doc",                           # tasks under a body's heading
+    "nd-74-2025-cp-sua-doi-nd-70-bhyt-quan-doi.txt",                          # "gồm:" and "cụ thể:" lists
+    "qd-59-btnmt-2024-chuong-trinh-hanh-dong.txt",                            # targets by qualifier
+    "qd-844-ttg-2026-ke-hoach-bhyt.pdf",                                      # a task table in the appendix
+)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory, embeddings) -> AssistantService:
+    service = AssistantService(store_settings(tmp_path_factory.mktemp("real-answers")), embeddings=embeddings)
+    for name in DOCS:
+        service.ingest_path(REAL / name)
+    return service
+
+
+def grounded(answer) -> None:
+    assert answer.found, answer.answer
+    assert not ungrounded_numbers(answer), answer.answer
+    assert all(c.quote.strip() for c in answer.citations)
+
+
+def test_the_body_that_does_a_task_is_quoted_from_the_items_own_field(real):
+    answer = real.ask("Ở Kon Tum, cơ quan nào chủ trì xây dựng cơ sở dữ liệu, bộ tiêu chí đánh giá quan hệ lao động tại các doanh nghiệp?")
+    grounded(answer)
+    assert "Cơ quan thực hiện: Sở Lao động - Thương binh và Xã hội chủ trì" in answer.answer
+    assert answer.citations[0].section_id == "Chương trình.II.2.4"
+    assert any(c.quote.lstrip("- ").startswith("Cơ quan thực hiện:") for c in answer.citations[1:])
+
+
+def test_a_tasks_deadline_is_quoted_from_its_time_field(real):
+    answer = real.ask("Kon Tum phải hình thành cơ chế tham vấn ba bên về quan hệ lao động trong thời hạn nào?")
+    grounded(answer)
+    assert "quý III/2020" in answer.answer
+    assert answer.citations[0].section_id == "Chương trình.II.2.6"
+
+
+def test_a_task_under_a_bodys_heading_is_that_bodys(real):
+    answer = real.ask("Theo kế hoạch phòng, chống ma túy năm 2026 của Lâm Đồng, cơ quan nào đẩy mạnh tuyên truyền, "
+                      "giáo dục phòng, chống ma túy trong các cơ sở giáo dục?")
+    grounded(answer)
+    assert "Sở Giáo dục và Đào tạo" in answer.answer
+
+
+def test_the_items_a_line_opens_are_quoted_with_it(real):
+    answer = real.ask("Người tham gia bảo hiểm y tế thuộc Bộ Quốc phòng quản lý gồm những đối tượng nào?")
+    grounded(answer)
+    assert "Sĩ quan quân đội nhân dân, quân nhân chuyên nghiệp đang tại ngũ" in answer.answer
+    assert "Hạ sĩ quan, binh sĩ quân đội nhân dân đang tại ngũ" in answer.answer
+
+
+def test_a_task_table_row_is_quoted_cell_by_cell_under_its_columns(real):
+    answer = real.ask("Theo phụ lục của Quyết định 844/QĐ-TTg, cơ quan nào chủ trì đưa các chỉ tiêu bao phủ bảo hiểm y tế "
+                      "vào nghị quyết, kế hoạch phát triển kinh tế - xã hội của địa phương?")
+    grounded(answer)
+    assert "Cơ quan chủ trì: “Ủy ban nhân dân các cấp”" in answer.answer
+    assert answer.citations[0].section_id == "Phụ lục"
+    # the column names are quoted too, so a reader can check them
+    assert any("Cơ quan chủ trì" in c.quote for c in answer.citations)
+
+
+def test_a_figure_for_one_side_of_a_qualifier_does_not_answer_the_other(real):
+    town = real.ask("Năm 2024 ngành tài nguyên và môi trường phấn đấu thu gom, xử lý bao nhiêu phần trăm chất thải rắn sinh hoạt đô thị?")
+    grounded(town)
+    assert "95%" in town.answer
+    country = real.ask("Năm 2024 ngành tài nguyên và môi trường phấn đấu thu gom, xử lý bao nhiêu phần trăm chất thải rắn sinh hoạt nông thôn?")
+    assert not country.found, country.answer
+
+
+def test_a_figure_does_not_answer_for_a_body_its_passage_does_not_name(real):
+    answer = real.ask("Tổng cục Khí tượng Thủy văn phấn đấu thu gom, xử lý bao nhiêu phần trăm chất thải rắn sinh hoạt đô thị năm 2024?")
+    assert not answer.found, answer.answer
