@@ -12,7 +12,7 @@ LLM_MODEL := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 LLM_STAMP := $(VENV)/.llm-installed
 LLM_PORT  ?= 8080
 
-.PHONY: install tools eval-parse run test test-chroma-server eval eval-llm variants bench-retrieval bench run-llm test-llm load clean
+.PHONY: eval-real install tools eval-parse run test test-chroma-server eval eval-llm variants bench-retrieval bench run-llm test-llm load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -64,6 +64,14 @@ eval: $(STAMP)
 	for set in $(EVAL_SETS); do ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval $$set || exit 1; done
 	# the full question set, scored as one
 	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval $(EVAL_SETS)
+
+# The real documents' question sets (eval/real_questions/README.md): the store of the
+# samples and the 16 real documents (~6 min), then dev and test, each scored as one set
+# (test-2, to be scored once: WITH_TEST2=1 and eval/qa_real_test2.jsonl).
+eval-real: $(STAMP) $(DOC_TOOLS)
+	scripts/eval_real_index.sh data/eval-real
+	ASSISTANT_DATA_DIR=data/eval-real $(PY) -m assistant eval eval/qa_real_dev.jsonl
+	ASSISTANT_DATA_DIR=data/eval-real $(PY) -m assistant eval eval/qa_real_test.jsonl
 
 # The full question set in generative mode (make run-llm's model on a loopback llama.cpp
 # server): the same scores, plus time to first token and tokens per second (~1 h on 2 cores).
