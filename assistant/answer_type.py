@@ -101,6 +101,61 @@ def contradicts(question: str, text: str) -> bool:
                for own, others in CONTRASTS)
 
 
+# A condition on a quantity ("đạt từ 70 điểm trở lên", "dưới 6 tuổi", "từ 50 điểm đến
+# dưới 70 điểm"): the interval it sets on a unit. A passage that sets other intervals on
+# the same unit, and not the asked one, speaks of another case.
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_UNIT = r"\s*(%|[a-z]+)"
+_CONDITIONS = (
+    (re.compile(rf"\btu {_NUM}{_UNIT}? (?:\w+ )?den (duoi )?{_NUM}{_UNIT}"), "between"),
+    (re.compile(rf"\btu {_NUM}{_UNIT} tro len\b"), "from"),
+    (re.compile(rf"\b(?:duoi|it hon) {_NUM}{_UNIT}"), "below"),
+    (re.compile(rf"\b(?:tren|hon) {_NUM}{_UNIT}"), "above"),
+)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def conditions(text: str) -> set[tuple[str, float, float, bool]]:
+    """(unit, low, high, high included) of each condition the text sets on a quantity."""
+    folded = " ".join(re.findall(r"[\w%.,]+", fold(text).lower().replace("%", " %")))
+    found, inf = set(), float("inf")
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _CONDITIONS:
+        for m in pattern.finditer(folded):
+            if any(a <= m.start() < b for a, b in taken):
+                continue          # "đến dưới 70 điểm" inside "từ 50 điểm đến dưới 70 điểm"
+            taken.append(m.span())
+            if kind == "between":
+                unit = m.group(5)
+                found.add((unit, _number(m.group(1)), _number(m.group(4)), not m.group(3)))
+            elif kind == "from":
+                found.add((m.group(2), _number(m.group(1)), inf, True))
+            elif kind == "below":
+                found.add((m.group(2), -inf, _number(m.group(1)), False))
+            else:
+                found.add((m.group(2), _number(m.group(1)), inf, True))
+    return found
+
+
+def other_condition(question: str, text: str) -> bool:
+    """Is the text about another case than the condition the question sets: it sets other
+    conditions on the unit ("từ 70 điểm trở lên" asked, "từ 50 điểm đến dưới 70 điểm"
+    quoted), or none and never names the bound ("70 điểm")?"""
+    asked = conditions(question)
+    if not asked:
+        return False
+    said = conditions(text)
+    folded = " ".join(re.findall(r"[\w%.,]+", fold(text).lower().replace("%", " %")))
+    stated = {(unit, _number(n)) for n, unit in re.findall(rf"\b{_NUM}{_UNIT}", folded)}
+
+    def bound_named(a: tuple[str, float, float, bool]) -> bool:
+        return any((a[0], b) in stated for b in (a[1], a[2]))
+    return any(a not in said and (any(c[0] == a[0] for c in said) or not bound_named(a)) for a in asked)
+
+
 # A capitalised run right after these words names a place ("huyện Vân Khê"), not a person.
 PLACE_WORDS = {"tỉnh", "huyện", "xã", "thị", "phố", "phường", "trấn", "thôn", "ấp", "bản", "làng", "sông",
                "hồ", "núi", "đường", "tại", "ở", "vùng", "khu", "cụm", "xóm", "tổ", "quận"}

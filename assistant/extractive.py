@@ -16,6 +16,7 @@ Choosing and refusing:
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -28,8 +29,8 @@ from assistant.models import Answer, Citation
 from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
 from ingest.segmentation import noun_syllables
-from ingest.vntext import fold, has_diacritics, name_pairs, numbers_in, sentence_spans, tokens
-from assistant.answer_type import answers_figure, contradicts, satisfies
+from ingest.vntext import fold, has_diacritics, is_acronym, name_pairs, numbers_in, sentence_spans, spells, tokens
+from assistant.answer_type import answers_figure, contradicts, other_condition, satisfies
 from assistant.completion import Completer, Unit as _Unit
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
@@ -137,6 +138,14 @@ def _clauses(text: str) -> list[str]:
 def _parent(section_id: str) -> str:
     return section_id.rsplit(".", 1)[0] if "." in section_id else ""
 
+
+
+# Sections that amend another text ("Sửa đổi, bổ sung Điều 20 như sau:", "Bãi bỏ Điều 13").
+_AMENDING = re.compile(r"\b(?:sua doi|bo sung|bai bo|thay the)\b")
+
+@functools.lru_cache(maxsize=8192)
+def _path_terms(path: str) -> frozenset[str]:
+    return frozenset(terms_of(path))
 
 class ExtractiveAnswerer:
     mode = "extractive"
@@ -282,13 +291,15 @@ class ExtractiveAnswerer:
         # best sentence for one that has it; otherwise the reports do not say. A stand-in
         # must still be about the question, not just carry a figure: "4G đạt 99,2%" does
         # not answer "giải ngân bao nhiêu %".
-        floor = max(self.policy.min_sentence, 0.7 * best.coverage)
-        fits = [u for u in units if u.score >= 0.75 * best.score and u.coverage >= floor
+        # A sentence is read under its headings: "2.1. Xây dựng ... trước ngày 25 tháng
+        # 01" under "2. Thủ trưởng các đơn vị trực thuộc Bộ ..." is about those heads.
+        floor = max(self.policy.min_sentence, 0.7 * self._in_context(ctx, best))
+        fits = [u for u in units if u.score >= 0.75 * best.score and self._in_context(ctx, u) >= floor
                 and self._fits(u, intent, ctx.names, question, ctx)]
         if intent.future:
             # "Tỉnh sẽ làm gì ...": what the plan part commits to, when it speaks to it.
             planned = [u for u in units if u.doc.metadata.get("programme") and u.score >= 0.6 * best.score
-                       and u.coverage >= floor and self._fits(u, intent, ctx.names, question, ctx)]
+                       and self._in_context(ctx, u) >= floor and self._fits(u, intent, ctx.names, question, ctx)]
             fits = planned or fits
         if intent.number or intent.percent or intent.rank:
             # A figure answers only if it is about what the question singles out: one of
@@ -340,10 +351,18 @@ class ExtractiveAnswerer:
     def _chunk_coverage(self, ctx: "_Context", unit: "_Unit") -> float:
         return best_coverage(ctx.wordings, self._terms(unit.doc.metadata["section_path"] + "\n" + unit.doc.page_content))
 
+    def _in_context(self, ctx: "_Context", unit: "_Unit") -> float:
+        """The unit's coverage of the question with its section's headings, which the
+        sentence does not repeat."""
+        path = unit.doc.metadata["section_path"]
+        return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | _path_terms(path)) if path else 0.0)
+
     def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
         key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot)
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
-        return (not key or bool(key & self._terms(unit.doc.metadata["section_path"] + " " + unit.text))
+        context = unit.doc.metadata["section_path"] + " " + unit.text
+        # "BHYT" is written out as "bảo hiểm y tế": an acronym is spelled by its syllables.
+        return (not key or bool(key & self._terms(context)) or any(spells(t, context) for t in key if is_acronym(t))
                 or bool(counted and counted <= unit.terms))
 
     # ----- the learned policy (assistant/policy.py) -----------------------------------
@@ -446,6 +465,8 @@ class ExtractiveAnswerer:
             return False      # the question is about a province, this report a district
         if named and meta["doc_id"] not in named:
             return False      # "UBND tỉnh Bình Phước ...": not another report's sentence
+        if intent.superseded and _AMENDING.search(fold(meta["section_path"] + " " + meta.get("heading", "")).lower()):
+            return False      # an amendment's text is the new one, not what it replaced
         if meta.get("programme"):
             if intent.past:
                 return False  # "đã chi bao nhiêu" is not answered by next year's target
@@ -488,6 +509,8 @@ class ExtractiveAnswerer:
                 return False
         if contradicts(analysis.asked, f"{meta['section_path']} {unit.text}"):
             return False      # "nông thôn" asked, "đô thị" quoted
+        if other_condition(analysis.asked, f"{meta['section_path']} {unit.text}"):
+            return False      # "từ 70 điểm trở lên" asked, "từ 50 đến dưới 70 điểm" quoted
         about = bool(_ABOUT_DOCUMENT.search(fold(analysis.asked).lower()))
         if meta["section_id"].endswith("preamble") and not (analysis.documents or about):
             return False
@@ -513,7 +536,9 @@ class ExtractiveAnswerer:
         đồng; Cụm Bắc Đông Lâm ... hoàn thành giải phóng mặt bằng" it does not."""
         own = snapshot.names.get(unit.doc.metadata["doc_id"], frozenset())
         specific = [p for p in places if not p <= own and not p <= name_pairs(unit.doc.metadata["section_path"])]
-        if not specific or ";" not in unit.text:
+        # A list item's closing ";" ("a) 92% số tiền ... quản lý, sử dụng;") ends the
+        # item, it separates no clauses.
+        if not specific or ";" not in unit.text.rstrip(" ;.\n"):
             return True
         clauses = [c for c in _clauses(unit.text) if satisfies(c, intent, names, question)]
         return any(all(p <= name_pairs(c) for p in specific) for c in clauses)

@@ -82,6 +82,7 @@ class Intent:
     units: tuple[str, ...] = ()   # folded syllables a figure in the answer must count
     unit_qualifier: str = ""      # "hộ nghèo": the word that must follow the unit
     rank: bool = False            # "thứ mấy", "hạng mấy": the answer needs "thứ N"
+    superseded: bool = False      # "trước khi được sửa đổi", "nay đã bị bãi bỏ": the old text
 
 
 def _level(question: str) -> str:
@@ -159,6 +160,16 @@ _DOCUMENT_NUMBER = re.compile(
 _FEW_PAST = re.compile(r"\bmấy\s+(?:năm|tháng|tuần|ngày|hôm)\s+(?:trước|qua|nay|gần đây|vừa qua|rồi)\b", re.IGNORECASE)
 
 
+# "Trong thời hạn bao lâu": a length of time ("07 ngày làm việc"), not a date; "bao lâu
+# một lần" asks how often.
+_DURATION = re.compile(r"\bbao lau\b(?! (?:mot|1) lan)")
+# "Trước khi được Nghị định 74 sửa đổi, ... quy định": the text an amendment replaced,
+# which the amending document does not hold (it states the new text).
+_SUPERSEDED = re.compile(r"\btruoc khi (?:duoc |bi )?(?:\S+ ){0,4}?(?:sua doi|bai bo|thay the)\b|\btruoc day\b"
+                         r"|\b(?:da|nay da) bi (?:bai bo|thay the|sua doi)\b")
+_TIME_UNITS = ("ngay", "thang", "nam", "tuan", "gio", "phut", "quy")
+
+
 def read_intent(question: str) -> Intent:
     folded = fold(question).lower()
     counted = _FEW_PAST.sub(" ", question)
@@ -172,12 +183,13 @@ def read_intent(question: str) -> Intent:
     # "Huyện có kế hoạch gì đối với ..." asks what is planned, not a plan's number.
     code = bool(_CODE.search(folded)) and not re.search(r"\bco (?:ke hoach|chuong trinh hanh dong) gi\b", folded)
     number = number and not code
+    duration = bool(_DURATION.search(folded))
     return Intent(
         number=number,
         percent=bool(_PERCENT.search(folded)),
         # "Năm nào tỉnh cũng ..." is "every year", "có ai ... không" is "is anyone":
         # neither asks for a date or a person.
-        date=bool(_DATE.search(folded)) and not _EVERY.search(folded),
+        date=bool(_DATE.search(folded)) and not _EVERY.search(folded) and not duration,
         date_part=_date_part(folded),
         who=bool(_WHO.search(folded)) and not signer and not _ANYONE.search(folded),
         body=bool(_BODY.search(folded)) and not signer,
@@ -196,9 +208,10 @@ def read_intent(question: str) -> Intent:
         level=_level(question),
         # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period
         years=tuple(re.findall(r"\b(?:19|20)\d\d\b", _DOCUMENT_NUMBER.sub(" ", question))),
-        units=_units(question) if number else (),
+        units=(_units(question) or (_TIME_UNITS if duration else ())) if number else (),
         unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
+        superseded=bool(_SUPERSEDED.search(folded)),
     )
 
 

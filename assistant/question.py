@@ -78,6 +78,17 @@ def named_documents(question: str) -> list[NamedDocument]:
     return found
 
 
+def _without_documents(text: str) -> str:
+    """The text with the documents it names by kind and number blanked out."""
+    folded = fold(text).lower()
+    if len(folded) != len(text):      # folding kept one character per character
+        return text
+    out = list(text)
+    for match in _NAMED_DOCUMENT.finditer(folded):
+        out[match.start():match.end()] = " " * (match.end() - match.start())
+    return "".join(out)
+
+
 class QuestionAnalyzer:
     """Reads questions against the live index; keeps the diacritic model of the
     snapshot it was built for."""
@@ -124,8 +135,16 @@ class QuestionAnalyzer:
                 analysis.unknown_documents.append(named)
         if analysis.scope:
             # The document named by its number is the one asked about, whatever names
-            # other titles share with the question.
+            # other titles share with the question. Its name is then not the topic:
+            # "Theo Quyết định 844/QĐ-TTg, việc xây dựng Luật ... hoàn thành khi nào"
+            # asks about the law's row, which does not repeat "844/QĐ-TTg".
             analysis.named = set(analysis.scope)
+            topic = [_without_documents(w) for w in [rewrite.text, *rewrite.variants]]
+            weighed = [question_weights(t, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
+                       for t in topic]
+            if weighed[0]:
+                analysis.weights = weighed[0]
+                analysis.wordings = [weighed[0]] + [w for w in weighed[1:] if w]
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,

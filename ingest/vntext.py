@@ -119,6 +119,16 @@ def numbers_in(text: str) -> list[str]:
 _ABBREVIATIONS = ("TP.", "Tp.", "TS.", "ThS.", "PGS.", "GS.", "BS.", "KS.", "v.v.", "TM.", "KT.", "TL.")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
 _CLAUSE_END = re.compile(r"(?<=;)\s+")
+# A line that goes on with the sentence above: it starts in lower case (not a label
+# "a)", "b."), or with "...", ")", ",", ";". Sentences and list items start otherwise.
+_CONTINUES = re.compile(r"\.\.\.|…|[),;]|[^\W\d_]+(?![).])")
+
+
+def _continues(text: str, at: int) -> bool:
+    match = _CONTINUES.match(text, at)
+    return bool(match) and (not match.group(0)[0].isalpha() or match.group(0)[0].islower())
+
+_ENDED = re.compile(r"[.!?:;…]\W*$|^\s*\|")
 _LABEL_ONLY = re.compile(r"^\s*(?:[IVXLC]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|Điều \d+|Chương [IVXLC\d]+)\.$")
 
 
@@ -132,6 +142,8 @@ def sentence_spans(text: str, clauses: bool = False) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         piece = text[start : match.start()]
+        if "\n" in match.group(0) and _continues(text, match.end()) and not _ENDED.search(piece):
+            continue          # a line a page break or a wrap cut: "... TTHC điện tử\n\n...), hoàn thành"
         if "\n" not in match.group(0):
             if any(piece.rstrip().endswith(a) for a in _ABBREVIATIONS):
                 continue
@@ -170,3 +182,21 @@ def name_pairs(text: str) -> frozenset[str]:
     title, place and issuer are matched against the names a question gives."""
     words = [fold(t) for t in tokens(text)]
     return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
+
+
+# A Vietnamese syllable, folded: an onset, a vowel nucleus, a coda. A token that is not
+# one ("bhyt", "ubnd", "cchc") is an acronym of syllables.
+_SYLLABLE = re.compile(r"(?:ngh|ch|gh|gi|kh|ng|nh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]+(?:ch|ng|nh|[cmnpt])?")
+
+
+def is_acronym(token: str) -> bool:
+    token = fold(token).lower()
+    return 2 <= len(token) <= 8 and token.isalpha() and not _SYLLABLE.fullmatch(token)
+
+
+def spells(acronym: str, text: str) -> bool:
+    """Do consecutive words of text have the acronym's letters as initials
+    ("bhyt" in "thẻ bảo hiểm y tế")?"""
+    letters = fold(acronym).lower()
+    initials = "".join(fold(w)[0].lower() for w in re.findall(r"\w+", text))
+    return len(letters) >= 3 and letters in initials     # two letters would match by chance

@@ -10,6 +10,8 @@ import pytest
 from ingest.headings import is_bullet, parse_label
 from ingest.normalize import clean_text, to_blocks
 from ingest.vntext import (
+    is_acronym,
+    spells,
     canonical_syllable,
     fold,
     folded_tokens,
@@ -273,6 +275,23 @@ def test_sentence_spans_cut_at_sentence_ends_and_newlines():
         "Kết thúc",
         "Dòng mới; mục hai: mục ba.",
     ]
+
+
+def test_a_line_a_page_break_cut_goes_on_with_its_sentence():
+    # pdfplumber's text of a real report (BC SNV Lâm Đồng): the sentence's deadline is
+    # on the line after the break, which starts with "...)"; a label or a capital starts anew.
+    text = ("- Tham mưu ban hành Kế hoạch (như tỷ lệ cấp kết quả giải quyết TTHC điện tử\n\n"
+            "...), hoàn thành chiến dịch trước ngày 10/12/2025.\n\n- Chủ trì kiểm tra\nb) giao Sở\n"
+            "Cơ quan thực hiện\ntheo dõi, đôn đốc.")
+    pieces = [text[s:e] for s, e in sentence_spans(text)]
+    assert pieces[0].endswith("hoàn thành chiến dịch trước ngày 10/12/2025.")
+    assert pieces[1:] == ["- Chủ trì kiểm tra", "b) giao Sở", "Cơ quan thực hiện\ntheo dõi, đôn đốc."]
+
+
+def test_acronyms_are_spelled_by_their_syllables():
+    assert is_acronym("BHYT") and is_acronym("ubnd") and not is_acronym("thẻ") and not is_acronym("nghiêng")
+    assert spells("bhyt", "Thẻ bảo hiểm y tế do Bảo hiểm xã hội Quân đội phát hành")
+    assert not spells("bhyt", "bảo hành y")
 
 
 def test_sentence_spans_do_not_split_figures():

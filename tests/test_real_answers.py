@@ -1,6 +1,7 @@
-"""Answers on real documents: who does a task and by when, the items a line opens, a
-table row under its columns, and the facts of the language that keep a figure from
-answering for another body or the other side of a qualifier.
+"""Answers on real documents: who does a task, by when and for how long, the items a
+line opens, a table row under its columns, and the facts of the language that keep a
+figure from answering for another body, the other side of a qualifier, another
+condition or the text an amendment replaced.
 
 The store holds real public documents (eval/corpus/real, sources in SOURCES.md), read by
 the real parser and embedded by the packaged model. The questions are not those of the
@@ -91,3 +92,36 @@ def test_a_figure_for_one_side_of_a_qualifier_does_not_answer_the_other(real):
 def test_a_figure_does_not_answer_for_a_body_its_passage_does_not_name(real):
     answer = real.ask("Tổng cục Khí tượng Thủy văn phấn đấu thu gom, xử lý bao nhiêu phần trăm chất thải rắn sinh hoạt đô thị năm 2024?")
     assert not answer.found, answer.answer
+
+
+def test_how_long_is_answered_by_a_length_of_time_not_a_date(real):
+    answer = real.ask("Sau khi nhận đủ hồ sơ, Bảo hiểm xã hội Quân đội có bao lâu để cấp thẻ bảo hiểm y tế "
+                      "và chuyển về đơn vị?")
+    grounded(answer)
+    assert "05 ngày làm việc" in answer.citations[0].quote
+
+
+def test_the_text_an_amendment_replaced_is_not_in_the_amending_decree(real):
+    asked = "bao nhiêu phần trăm số tiền đóng bảo hiểm y tế của quân nhân được chuyển Bảo hiểm xã hội Việt Nam?"
+    now = real.ask(asked[0].upper() + asked[1:])
+    grounded(now)
+    assert "08%" in now.citations[0].quote
+    before = real.ask("Trước khi được sửa đổi, Nghị định 70 quy định " + asked)
+    assert not before.found, before.answer
+
+
+def test_an_acronym_typed_without_diacritics_finds_the_words_it_stands_for(real):
+    answer = real.ask("tong so thu BHYT cua quan nhan phai danh toi thieu bao nhieu phan tram cho quy du phong")
+    grounded(answer)
+    assert "tối thiểu 04%" in answer.citations[0].quote
+
+
+def test_a_condition_on_a_quantity_must_be_the_passages(real):
+    asked = ("Quân nhân khám ngoại trú tại cơ sở khám bệnh, chữa bệnh cấp cơ bản đạt {} được quỹ bảo hiểm y tế "
+             "thanh toán bao nhiêu phần trăm chi phí?")
+    stated = real.ask(asked.format("từ 50 điểm đến dưới 70 điểm"))
+    grounded(stated)
+    assert "từ 50 điểm đến dưới 70 điểm" in stated.citations[0].quote
+    # no case of the decree is "từ 90 điểm trở lên": the 50-70 case does not answer it
+    other = real.ask(asked.format("từ 90 điểm trở lên"))
+    assert not other.found, other.answer
