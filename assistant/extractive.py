@@ -143,9 +143,13 @@ def _parent(section_id: str) -> str:
 # Sections that amend another text ("Sửa đổi, bổ sung Điều 20 như sau:", "Bãi bỏ Điều 13").
 _AMENDING = re.compile(r"\b(?:sua doi|bo sung|bai bo|thay the)\b")
 
-@functools.lru_cache(maxsize=8192)
-def _path_terms(path: str) -> frozenset[str]:
-    return frozenset(terms_of(path))
+@functools.lru_cache(maxsize=65536)
+def _cached_terms(text: str) -> frozenset[str]:
+    """terms_of, kept: the same chunks and sentences come back question after question."""
+    return frozenset(terms_of(text))
+
+
+_path_terms = _cached_terms
 
 class ExtractiveAnswerer:
     mode = "extractive"
@@ -194,7 +198,7 @@ class ExtractiveAnswerer:
         return {f"{a}_{b}" for a, b in zip(words, words[1:])}
 
     _coverage = staticmethod(coverage)
-    _terms = staticmethod(terms_of)
+    _terms = staticmethod(_cached_terms)
 
     @staticmethod
     def _unknown_names(question: str, stats: LexicalIndex) -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -245,6 +246,11 @@ class DocumentIndex:
         self._write_lock = threading.RLock()
         self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        # A version's sections never change (a new version gets new records), so they are
+        # kept by version: the answerer reads a few sections per question, and fetching
+        # a report's whole section list from Chroma each time cost ~4 ms a read.
+        self._section_cache: OrderedDict[str, tuple[list[StoredSection], dict[str, StoredSection]]] = OrderedDict()
+        self._section_cache_lock = threading.Lock()
         try:
             self._docs = client.get_or_create_collection(f"{namespace}-docs", embedding_function=None)
             self._sections = client.get_or_create_collection(f"{namespace}-sections", embedding_function=None)
@@ -431,17 +437,39 @@ class DocumentIndex:
                 hits.append((pos, 1.0 - float(dist)))
         return hits
 
-    def sections(self, doc_id: str) -> list[StoredSection]:
-        record = self.document(doc_id)
+    _SECTION_CACHE_VERSIONS = 64
+
+    def _version_sections(self, doc_id: str, fresh: bool = False) -> tuple[list[StoredSection], dict[str, StoredSection]]:
+        # The version live in the last snapshot (made for the question being answered),
+        # else the registry's.
+        snapshot = None if fresh else self._snapshot
+        record = snapshot.records.get(doc_id) if snapshot is not None else None
+        record = record or self.document(doc_id)
         if record is None:
-            return []
+            return [], {}
+        with self._section_cache_lock:
+            cached = self._section_cache.get(record.version)
+            if cached is not None:
+                self._section_cache.move_to_end(record.version)
+                return cached
         got = self._sections.get(where={"version": record.version}, include=["metadatas", "documents"])
-        out = [StoredSection(
+        out = sorted((StoredSection(
             doc_id=m["doc_id"], section_id=m["section_id"], level=int(m["level"]), heading=m["heading"],
             section_path=m["section_path"], text=t, order=int(m["order"]), programme=bool(m["programme"]),
             kind=m["kind"],
-        ) for m, t in zip(got["metadatas"], got["documents"])]
-        return sorted(out, key=lambda s: s.order)
+        ) for m, t in zip(got["metadatas"], got["documents"])), key=lambda s: s.order)
+        entry = (out, {s.section_id: s for s in reversed(out)})     # the first of a repeated id wins
+        if not out and not fresh:
+            return self._version_sections(doc_id, fresh=True)   # replaced since that snapshot
+        if out:       # none yet: the version may still be being written
+            with self._section_cache_lock:
+                self._section_cache[record.version] = entry
+                while len(self._section_cache) > self._SECTION_CACHE_VERSIONS:
+                    self._section_cache.popitem(last=False)
+        return entry
+
+    def sections(self, doc_id: str) -> list[StoredSection]:
+        return list(self._version_sections(doc_id)[0])
 
     def section(self, doc_id: str, section_id: str) -> StoredSection | None:
-        return next((s for s in self.sections(doc_id) if s.section_id == section_id), None)
+        return self._version_sections(doc_id)[1].get(section_id)
