@@ -118,9 +118,14 @@ def _number(text: str) -> float:
     return float(text.replace(".", "").replace(",", "."))
 
 
+def _condition_text(text: str) -> str:
+    """Folded words, figures and "%" as a word of its own, one space apart."""
+    return " ".join(re.findall(r"[\w%.,]+", fold(text).lower().replace("%", " %")))
+
+
 def conditions(text: str) -> set[tuple[str, float, float, bool]]:
     """(unit, low, high, high included) of each condition the text sets on a quantity."""
-    folded = " ".join(re.findall(r"[\w%.,]+", fold(text).lower().replace("%", " %")))
+    folded = _condition_text(text)
     found, inf = set(), float("inf")
     taken: list[tuple[int, int]] = []
     for pattern, kind in _CONDITIONS:
@@ -131,11 +136,9 @@ def conditions(text: str) -> set[tuple[str, float, float, bool]]:
             if kind == "between":
                 unit = m.group(5)
                 found.add((unit, _number(m.group(1)), _number(m.group(4)), not m.group(3)))
-            elif kind == "from":
-                found.add((m.group(2), _number(m.group(1)), inf, True))
             elif kind == "below":
                 found.add((m.group(2), -inf, _number(m.group(1)), False))
-            else:
+            else:             # "from", "above"
                 found.add((m.group(2), _number(m.group(1)), inf, True))
     return found
 
@@ -148,8 +151,7 @@ def other_condition(question: str, text: str) -> bool:
     if not asked:
         return False
     said = conditions(text)
-    folded = " ".join(re.findall(r"[\w%.,]+", fold(text).lower().replace("%", " %")))
-    stated = {(unit, _number(n)) for n, unit in re.findall(rf"\b{_NUM}{_UNIT}", folded)}
+    stated = {(unit, _number(n)) for n, unit in re.findall(rf"\b{_NUM}{_UNIT}", _condition_text(text))}
 
     def bound_named(a: tuple[str, float, float, bool]) -> bool:
         return any((a[0], b) in stated for b in (a[1], a[2]))

@@ -139,17 +139,15 @@ def _parent(section_id: str) -> str:
     return section_id.rsplit(".", 1)[0] if "." in section_id else ""
 
 
-
 # Sections that amend another text ("Sửa đổi, bổ sung Điều 20 như sau:", "Bãi bỏ Điều 13").
 _AMENDING = re.compile(r"\b(?:sua doi|bo sung|bai bo|thay the)\b")
+
 
 @functools.lru_cache(maxsize=65536)
 def _cached_terms(text: str) -> frozenset[str]:
     """terms_of, kept: the same chunks and sentences come back question after question."""
     return frozenset(terms_of(text))
 
-
-_path_terms = _cached_terms
 
 class ExtractiveAnswerer:
     mode = "extractive"
@@ -359,7 +357,7 @@ class ExtractiveAnswerer:
         """The unit's coverage of the question with its section's headings, which the
         sentence does not repeat."""
         path = unit.doc.metadata["section_path"]
-        return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | _path_terms(path)) if path else 0.0)
+        return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | self._terms(path)) if path else 0.0)
 
     def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
         key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot)

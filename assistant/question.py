@@ -113,13 +113,9 @@ class QuestionAnalyzer:
     def analyze(self, question: str, snapshot: Snapshot, focus: str = "") -> QuestionAnalysis:
         restored, rewrite = self._reword(question, snapshot)
         intent = reworded(read_intent(question), rewrite.text)
-        weights = question_weights(rewrite.text, snapshot.lexical, drop_format=intent.percent,
-                                   identity=snapshot.identity)
-        variants = [question_weights(v, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
-                    for v in rewrite.variants]
         analysis = QuestionAnalysis(
-            asked=question, restored=restored, rewrite=rewrite, intent=intent, weights=weights,
-            wordings=[weights] + [w for w in variants if w], typed_accents=has_diacritics(question),
+            asked=question, restored=restored, rewrite=rewrite, intent=intent, weights={}, wordings=[],
+            typed_accents=has_diacritics(question),
             named=named_reports(question, snapshot.names, snapshot.places),
             places=name_runs(rewrite.text), documents=named_documents(question), focus=focus,
             bodies=named_bodies(question),
@@ -133,18 +129,24 @@ class QuestionAnalyzer:
                 analysis.scope.extend(h for h in hits if h not in analysis.scope)
             else:
                 analysis.unknown_documents.append(named)
+
+        def weigh(texts: list[str]) -> list[dict[str, float]]:
+            return [question_weights(t, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
+                    for t in texts]
+
+        wordings = [rewrite.text, *rewrite.variants]
+        weighed = []
         if analysis.scope:
             # The document named by its number is the one asked about, whatever names
             # other titles share with the question. Its name is then not the topic:
             # "Theo Quyết định 844/QĐ-TTg, việc xây dựng Luật ... hoàn thành khi nào"
             # asks about the law's row, which does not repeat "844/QĐ-TTg".
             analysis.named = set(analysis.scope)
-            topic = [_without_documents(w) for w in [rewrite.text, *rewrite.variants]]
-            weighed = [question_weights(t, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
-                       for t in topic]
-            if weighed[0]:
-                analysis.weights = weighed[0]
-                analysis.wordings = [weighed[0]] + [w for w in weighed[1:] if w]
+            weighed = weigh([_without_documents(w) for w in wordings])
+        if not weighed or not weighed[0]:
+            weighed = weigh(wordings)     # no document in scope, or nothing but its name was asked
+        analysis.weights = weighed[0]
+        analysis.wordings = [weighed[0]] + [w for w in weighed[1:] if w]
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,

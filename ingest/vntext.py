@@ -141,14 +141,13 @@ _CLAUSE_END = re.compile(r"(?<=;)\s+")
 # A line that goes on with the sentence above: it starts in lower case (not a label
 # "a)", "b."), or with "...", ")", ",", ";". Sentences and list items start otherwise.
 _CONTINUES = re.compile(r"\.\.\.|…|[),;]|[^\W\d_]+(?![).])")
+_ENDED = re.compile(r"[.!?:;…]\W*$|^\s*\|")     # the line above ended its sentence, or is a table row
+_LABEL_ONLY = re.compile(r"^\s*(?:[IVXLC]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|Điều \d+|Chương [IVXLC\d]+)\.$")
 
 
 def _continues(text: str, at: int) -> bool:
     match = _CONTINUES.match(text, at)
     return bool(match) and (not match.group(0)[0].isalpha() or match.group(0)[0].islower())
-
-_ENDED = re.compile(r"[.!?:;…]\W*$|^\s*\|")
-_LABEL_ONLY = re.compile(r"^\s*(?:[IVXLC]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|Điều \d+|Chương [IVXLC\d]+)\.$")
 
 
 def sentence_spans(text: str, clauses: bool = False) -> list[tuple[int, int]]:
