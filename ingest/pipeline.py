@@ -29,6 +29,7 @@ class PreparedReport:
     metadata: ReportMetadata
     chunks: list[Chunk]
     ocr: bool = False          # read from page images: the UI says the text may hold misreadings
+    loaded: LoadedText | None = None   # what the reader gave: kept so the report can be parsed again
 
 
 def validate_doc_id(doc_id: str) -> str:
@@ -52,8 +53,11 @@ def prepare_report(
     if title:
         metadata.title = title.strip()
     # Hash the normalised text: the same report in NFD, UTF-16 or with CRLF is the same report.
+    # The heading tree is hashed with it: the same text parsed into another tree (after a
+    # parser change) is a new version, so re-indexing replaces it instead of keeping it.
     recipe = f"{INDEX_FORMAT}|{max_chunk_chars}|{overlap}|"
-    content_hash = hashlib.sha256((recipe + parsed.text).encode("utf-8")).hexdigest()
+    outline = "\n".join(f"{s.section_id}\t{s.heading}" for s in parsed.sections)
+    content_hash = hashlib.sha256((recipe + parsed.text + "\f" + outline).encode("utf-8")).hexdigest()
     if doc_id is None:
         pasted = loaded.source in ("stdin", "paste")
         stem = "" if pasted else Path(loaded.source).stem
@@ -67,4 +71,5 @@ def prepare_report(
     chunks = chunk_report(parsed, doc_id, max_chars=max_chunk_chars, overlap=overlap)
     if not chunks:
         raise InputError(f"Không tìm thấy nội dung để lập chỉ mục: {loaded.source} / nothing to index")
-    return PreparedReport(doc_id, metadata.title, loaded.source, content_hash, parsed, metadata, chunks, loaded.ocr)
+    return PreparedReport(doc_id, metadata.title, loaded.source, content_hash, parsed, metadata, chunks, loaded.ocr,
+                          loaded)

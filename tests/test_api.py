@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import RateLimiter, build_api, staff_token_ok
+from assistant.api import RateLimiter, build_api
+from assistant.staff import StaffTokens
 from tests.conftest import DONG_LAM
 
 TOKEN = "staff-secret-9f3a"
@@ -73,9 +74,42 @@ def test_asking_is_rate_limited_per_client(client):
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
 
 
-def test_token_comparison():
-    assert staff_token_ok("abc", "abc")
-    assert not staff_token_ok("abc", "abd") and not staff_token_ok(None, "abc") and not staff_token_ok("abc", None)
+def test_named_staff_tokens_say_who_and_refuse_the_rest():
+    tokens = StaffTokens.parse("lan:token-of-lan-1, minh:token-of-minh-2", "old-single-token")
+    assert tokens.who("token-of-minh-2") == "minh" and tokens.who("old-single-token") == "staff"
+    assert tokens.who("token-of-minh-") is None and tokens.who("") is None and tokens.who(None) is None
+    assert not StaffTokens.parse(None, None).enabled
+    for bad in ("lan", "lan:short", "lan:token-of-lan-1,minh:token-of-lan-1", "bad name:long-enough-token"):
+        with pytest.raises(ValueError) as refused:
+            StaffTokens.parse(bad)
+        assert "token-of-lan-1" not in str(refused.value)          # a token never shows in an error
+
+
+def test_batch_upload_audit_and_reindex_through_the_api(make_service):
+    service = make_service(staff_tokens="lan:token-of-lan-1,minh:token-of-minh-2")
+    client = TestClient(build_api(service))
+    lan, minh = {"X-Staff-Token": "token-of-lan-1"}, {"Authorization": "Bearer token-of-minh-2"}
+    good = "BÁO CÁO\n\nKết quả xã {0} năm 2024\n\nI. Kết quả\n\n1. Nông nghiệp\n\nDiện tích lúa xã {0} đạt 5{1} ha.\n"
+    files = [("files", (f"xa-{n}.txt", good.format(name, n).encode("utf-8"), "text/plain"))
+             for n, name in enumerate(["An Phú", "Bình Minh"], start=1)]
+    files.append(("files", ("hong.pdf", b"%PDF-1.4 not really", "application/pdf")))
+    r = client.post("/api/docs/batch", files=files, headers=lan)
+    assert r.status_code == 200
+    outcomes = r.json()
+    assert [o["status"] for o in outcomes] == ["indexed", "indexed", "error"] and outcomes[2]["message"]
+    assert client.delete("/api/docs/xa-1", headers=minh).status_code == 204
+    assert client.get("/api/audit", headers={"X-Staff-Token": "wrong-token-123"}).status_code == 401
+    log = client.get("/api/audit", headers=lan).json()
+    assert [(e["who"], e["action"], e["doc_id"] or e["detail"][:8]) for e in log[:5]] == [
+        ("?", "refused", "API: mã "), ("minh", "delete", "xa-1"), ("lan", "ingest", "hong.pdf"),
+        ("lan", "ingest", "xa-2"), ("lan", "ingest", "xa-1")]
+    csv_text = client.get("/api/audit?format=csv", headers=lan).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "at,who,action,doc_id,title,status,detail" and "minh,delete,xa-1" in csv_text
+    again = client.post("/api/reindex", headers=minh).json()
+    assert [(o["doc_id"], o["status"]) for o in again] == [("xa-2", "unchanged")]   # the same parser: nothing to do
+    sections = client.get("/api/docs/xa-2/sections").json()
+    assert [s["section_id"] for s in sections][-2:] == ["I", "I.1"] and "5" in sections[-1]["text"]
+    assert client.get("/api/docs/khong-co/sections").status_code == 404
 
 
 def test_a_server_starting_in_the_background_answers_once_ready(make_service):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 import sys
 import urllib.request
 
@@ -44,10 +45,12 @@ def test_chat_answers_with_citation_and_evidence(server):
     from gradio_client import Client
 
     client = Client(server, verbose=False)
-    history, evidence, cleared = client.predict(
+    history, evidence, cleared, copy_text, markdown, _docx = client.predict(
         "Tỷ lệ trường đạt chuẩn quốc gia đến hết tháng 5 là bao nhiêu?", [], [], api_name="/respond",
     )
     assert cleared == ""
+    assert "Nguồn:" in copy_text and "[1]" in copy_text          # the answer to copy, with its sources
+    assert "50,51%" in Path(markdown).read_text(encoding="utf-8")
     reply = history[-1]
     assert reply["role"] == "assistant"
     text = str(reply["content"])
@@ -60,7 +63,7 @@ def test_chat_refuses_out_of_scope(server):
     from gradio_client import Client
 
     client = Client(server, verbose=False)
-    history, evidence, _ = client.predict("Giá vé máy bay đi Đà Lạt là bao nhiêu?", [], [], api_name="/respond")
+    history, evidence, *_ = client.predict("Giá vé máy bay đi Đà Lạt là bao nhiêu?", [], [], api_name="/respond")
     assert "không chứa thông tin" in str(history[-1]["content"])
     assert "<mark>" not in evidence
 

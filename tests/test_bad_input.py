@@ -63,7 +63,7 @@ def chat(service):
     respond = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "respond")
 
     def ask(question: str, doc_ids: list[str] | None = None) -> tuple[str, str]:
-        *_, (history, evidence, cleared) = respond(question, [], doc_ids or [])
+        *_, (history, evidence, cleared, *_take_away) = respond(question, [], doc_ids or [], [])
         assert cleared == "" and history[-1]["role"] == "assistant"
         return str(history[-1]["content"]), evidence if isinstance(evidence, str) else ""
 
@@ -83,7 +83,7 @@ def doc_ids(client) -> list[str]:
 def assert_sample_intact(service, client, chat) -> None:
     """The report indexed before is still listed and still answers, on both paths."""
     assert SAMPLE_ID in doc_ids(client)
-    assert SAMPLE_ID in [row[0] for row in app.report_rows(service)]
+    assert SAMPLE_ID in [row[-1] for row in app.report_rows(service)]      # the id is the last column
     r = client.post("/api/ask", json={"question": HEALTH_Q})
     assert r.status_code == 200, r.text
     body = r.json()

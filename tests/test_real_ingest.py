@@ -58,7 +58,7 @@ def test_a_scanned_decision_is_read_by_ocr_and_answers_from_its_first_page(make_
     assert signer.found and "Phạm Thị Thanh Trà" in signer.answer, signer.answer
     # The staff tab and the evidence panel say the text came from a scan.
     rows = app.report_rows(service)
-    assert any("(OCR)" in row[1] for row in rows)
+    assert any("(OCR)" in row[0] for row in rows)                 # beside the title
     assert "OCR" in app.evidence_html(service, answer)
 
 

@@ -5,7 +5,9 @@ Three collections per embedding model (vectors of different models never mix):
 - `<ns>-docs`: the registry, one record per report, keyed by doc_id, holding the
   content hash of the version that is live;
 - `<ns>-sections`: each section's full text (evidence panel, quotes);
-- `<ns>-chunks`: the chunks with their embeddings.
+- `<ns>-chunks`: the chunks with their embeddings;
+- `<ns>-sources`: what the reader made of each report's file (its text and blocks), so
+  every report can be parsed again after a parser change without its file.
 Section and chunk records carry `version` = doc_id@hash. Writers add the new version's
 records first, then flip the registry record, then delete the old version, so a reader
 (in this or another process) only ever sees records of the version the registry names:
@@ -29,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ingest.loaders import LoadedText
+from ingest.normalize import Block
 from ingest.pipeline import PreparedReport
 from ingest.vntext import fold, name_pairs, sentence_spans, tokens
 from vectorstore.lexical import LexicalIndex, terms_of
@@ -257,6 +261,7 @@ class DocumentIndex:
             self._chunks = client.get_or_create_collection(
                 f"{namespace}-chunks", embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
+            self._sources = client.get_or_create_collection(f"{namespace}-sources", embedding_function=None)
         except Exception as exc:
             raise StoreError(f"Không mở được kho Chroma: {exc}") from exc
 
@@ -305,6 +310,7 @@ class DocumentIndex:
             self._delete_versions(report.doc_id, keep=existing.version if existing else None)
             self._write_sections(report, version)
             self._write_chunks(report, version, progress)
+            self._put_source(report)
             self._put_record(record)                 # the switch: readers now see the new version
             self._delete_versions(report.doc_id, keep=version)
             self._snapshot = None
@@ -316,6 +322,7 @@ class DocumentIndex:
                 return False
             self._docs.delete(ids=[doc_id])          # invisible from here on
             self._delete_versions(doc_id, keep=None)
+            self._sources.delete(ids=[doc_id])
             self._snapshot = None
             return True
 
@@ -329,6 +336,26 @@ class DocumentIndex:
                 "source": record.source, "date": record.date,
             }],
         )
+
+    def _put_source(self, report: PreparedReport) -> None:
+        loaded = report.loaded
+        if loaded is None:
+            return
+        kept = {"text": loaded.text, "source": loaded.source, "ocr": loaded.ocr, "pages": loaded.pages,
+                "blocks": [[b.text, b.table, b.strong] for b in loaded.blocks]}
+        self._sources.upsert(ids=[report.doc_id], embeddings=[[1.0]],
+                             documents=[json.dumps(kept, ensure_ascii=False)],
+                             metadatas=[{"doc_id": report.doc_id, "content_hash": report.content_hash}])
+
+    def source(self, doc_id: str) -> LoadedText | None:
+        """What the reader made of the report's file, as it was indexed; None for a report
+        indexed before sources were kept."""
+        got = self._sources.get(ids=[doc_id], include=["documents"])
+        if not got["ids"]:
+            return None
+        kept = json.loads(got["documents"][0])
+        return LoadedText(kept["text"], kept["source"], blocks=[Block(*b) for b in kept["blocks"]],
+                          ocr=kept["ocr"], pages=kept["pages"])
 
     def _delete_versions(self, doc_id: str, keep: str | None) -> None:
         where = {"doc_id": doc_id} if keep is None else {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep}}]}
