@@ -1,0 +1,158 @@
+"""The staff tab's actions: index a paste, a file, several files or a .zip (with a queue),
+re-index, delete, read the audit log. Each needs a staff token; a refused one is logged."""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from assistant.services import AssistantService, FileOutcome
+from ingest.loaders import InputError, load_path, load_text
+
+log = logging.getLogger(__name__)
+
+_STAGES = {"đọc": "Đang đọc trang", "OCR": "Đang nhận dạng chữ (OCR) trang"}
+_OUTCOME = {"indexed": "Đã lập chỉ mục", "replaced": "Đã thay thế phiên bản cũ",
+            "unchanged": "Đã có sẵn (trùng nội dung)", "error": "Lỗi", "queued": "Đang chờ",
+            "working": "Đang xử lý…"}
+
+
+def _loaded(service: AssistantService, pasted: str, upload: str | None, progress=None):
+    """The report a staff member gave: an uploaded file wins over pasted text."""
+    if upload:
+        pages = (lambda done, total, stage: progress(done / total, desc=f"{_STAGES.get(stage, stage)} {done}/{total}")) \
+            if progress else None
+        return load_path(upload, service.settings.max_upload_bytes, progress=pages)
+    return load_text(pasted or "", "paste", service.settings.max_upload_bytes)
+
+
+def _first_file(uploads) -> str | None:
+    if isinstance(uploads, (list, tuple)):
+        return uploads[0] if uploads else None
+    return uploads
+
+
+def preview_tree(service: AssistantService, pasted: str, upload, title: str) -> str:
+    """The parsed heading tree (of the first file), shown before anything is indexed."""
+    try:
+        report = service.prepare(_loaded(service, pasted, _first_file(upload)), title=title or None)
+    except InputError as exc:
+        return f"**Lỗi:** {html.escape(str(exc))}"
+    lines = [f"**{html.escape(report.title)}** — mã `{report.doc_id}`, {len(report.parsed.sections)} mục, "
+             f"{len(report.chunks)} đoạn", ""]
+    for section in report.parsed.sections:
+        indent = "  " * max(section.level - 1, 0)
+        lines.append(f"{indent}- `[{html.escape(section.section_id)}]` {html.escape(section.heading[:100])}")
+    return "\n".join(lines)
+
+
+REFUSED = "**Từ chối:** mã nhân viên không đúng. Không có gì thay đổi."
+
+
+def _staff(service: AssistantService, token: str, what: str) -> str | None:
+    """The staff member's name, or None (and the refusal is an audit entry)."""
+    who = service.staff.who(token)
+    if who is None:
+        service.audit.record("?", "refused", status="refused", detail=f"giao diện: {what}")
+    return who
+
+
+def _outcome_text(status: str, outcome) -> str:
+    if outcome is None:
+        return _OUTCOME[status]
+    if outcome.status == "error":
+        return f"Lỗi: {outcome.message}"
+    return f"{_OUTCOME[outcome.status]}: {outcome.title} — {outcome.sections} mục, {outcome.chunks} đoạn"
+
+
+def index_report(service: AssistantService, token: str, pasted: str, upload: str | None, title: str,
+                 progress=None) -> str:
+    """Staff indexing of one pasted text or file: needs a staff token; reports
+    duplicates and replacements."""
+    who = _staff(service, token, "lập chỉ mục")
+    if who is None:
+        return REFUSED
+    try:
+        loaded = _loaded(service, pasted, upload, progress)
+        result = service.ingest(loaded, title=title or None, who=who,
+                                progress=(lambda done, total: progress(done / total, desc=f"Đang nhúng {done}/{total} đoạn"))
+                                if progress else None)
+    except InputError as exc:
+        return f"**Lỗi:** {html.escape(str(exc))}. Các báo cáo đã có không bị ảnh hưởng."
+    r = result.record
+    status = {"indexed": "Đã lập chỉ mục", "replaced": "Đã thay thế phiên bản cũ",
+              "unchanged": "Báo cáo này đã có sẵn (trùng nội dung), không lập chỉ mục lại"}[result.status]
+    scan = (" Văn bản được nhận dạng từ bản quét (OCR): có thể có chữ đọc sai, hãy đối chiếu bản gốc."
+            if r.ocr else "")
+    return f"**{status}:** {html.escape(r.title)} — mã `{r.doc_id}`, {r.sections} mục, {r.chunks} đoạn.{scan}"
+
+
+def index_batch(service: AssistantService, token: str, uploads: list[str]):
+    """Several files (a .zip for its members): yields (summary, queue rows) as each file
+    is done, so staff watch the queue move."""
+    who = _staff(service, token, "lập chỉ mục nhiều tệp")
+    if who is None:
+        yield REFUSED, []
+        return
+    files = []
+    for path in uploads:
+        p = Path(path)
+        try:
+            size = p.stat().st_size
+            data = p.read_bytes() if size <= service.settings.max_upload_bytes * 4 else b""
+        except OSError as exc:
+            data, size = b"", 0
+            log.warning("cannot read upload %s: %s", p.name, exc)
+        files.append((p.name, data))
+    rows = [[name, _OUTCOME["queued"]] for name, _ in files]
+    yield f"Đang xử lý {len(files)} tệp…", rows
+    done: list[list] = []
+    for n, (name, data) in enumerate(files):
+        rows[n][1] = _OUTCOME["working"]
+        yield f"Đang xử lý tệp {n + 1}/{len(files)}: {name}", done + rows[n:]
+        outcomes = list(service.ingest_files([(name, data)], who)) if data else [
+            FileOutcome(name, "error", message="tệp quá lớn hoặc không đọc được / file too large or unreadable")]
+        done += [[o.name, _outcome_text(o.status, o)] for o in outcomes]
+        yield f"Đã xử lý {n + 1}/{len(files)} tệp.", done + rows[n + 1:]
+    errors = sum(1 for row in done if row[1].startswith("Lỗi"))
+    yield (f"**Xong:** {len(done)} tệp, {len(done) - errors} thành công, {errors} lỗi. "
+           "Các báo cáo đã có không bị ảnh hưởng bởi tệp lỗi."), done
+
+
+def reindex_all(service: AssistantService, token: str):
+    who = _staff(service, token, "lập chỉ mục lại")
+    if who is None:
+        return REFUSED, []
+    rows = [[o.title or o.name, _outcome_text(o.status, o)] for o in service.reindex(who)]
+    return f"**Lập chỉ mục lại xong:** {len(rows)} báo cáo.", rows
+
+
+AUDIT_HEADERS = ["Lúc", "Người", "Thao tác", "Mã báo cáo", "Tiêu đề", "Kết quả", "Chi tiết"]
+
+
+def audit_rows(service: AssistantService, token: str) -> tuple[str, list[list]]:
+    who = _staff(service, token, "xem nhật ký")
+    if who is None:
+        return REFUSED, []
+    rows = [[e.at, e.who, e.action, e.doc_id, e.title, e.status, e.detail] for e in service.audit_entries()]
+    return f"Nhật ký: {len(rows)} mục gần nhất.", rows
+
+
+def delete_report(service: AssistantService, token: str, doc_id: str) -> str:
+    who = _staff(service, token, "xóa báo cáo")
+    if who is None:
+        return REFUSED
+    try:
+        deleted = service.delete((doc_id or "").strip(), who=who)
+    except InputError as exc:
+        return f"**Lỗi:** {html.escape(str(exc))}"
+    return f"Đã xóa `{html.escape(doc_id)}`." if deleted else f"Không có báo cáo `{html.escape(doc_id)}`."
+
+
+REPORT_HEADERS = ["Tiêu đề", "Số", "Ngày", "Số mục", "Số đoạn", "Lập chỉ mục lúc", "Mã"]
+
+
+def report_rows(service: AssistantService) -> list[list]:
+    return [[r.title + (" (OCR)" if r.ocr else ""), r.meta.get("number", ""), r.date, r.sections, r.chunks,
+             r.indexed_at, r.doc_id] for r in service.documents()]
