@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,26 @@ def test_a_report_indexed_before_sources_were_kept_is_reported_not_lost(make_ser
     outcomes = list(service.reindex("lan"))
     assert outcomes[0].status == "error" and "tải lại" in outcomes[0].message
     assert [r.doc_id for r in service.documents()] == ["bao-cao-huyen-dong-lam-2023"]
+
+
+def test_the_staff_tabs_queue_reads_each_file_in_turn_and_says_what_became_of_it(make_service, tmp_path):
+    from webui.staff import index_batch
+
+    service = make_service(staff_tokens="lan:token-of-lan-1", max_upload_bytes=64 * 1024)
+    paths = []
+    for n, place in enumerate(["An Phú", "Bình Minh"], start=1):
+        path = tmp_path / f"xa-{n}.txt"
+        path.write_text(REPORT.format(place, 500 + n), encoding="utf-8")
+        paths.append(str(path))
+    big = tmp_path / "qua-lon.txt"
+    big.write_bytes(b"a" * (65 * 1024))
+    paths.append(str(big))
+    assert list(index_batch(service, "wrong-token", paths))[-1][1] == []          # refused: nothing read
+    steps = list(index_batch(service, "token-of-lan-1", paths))
+    assert steps[0][1] == [[Path(p).name, "Đang chờ"] for p in paths]             # the queue, before any work
+    summary, rows = steps[-1]
+    assert [r[0] for r in rows] == ["xa-1.txt", "xa-2.txt", "qua-lon.txt"]
+    assert rows[0][1].startswith("Đã lập chỉ mục") and rows[2][1].startswith("Lỗi: tệp quá lớn")
+    assert "2 thành công, 1 lỗi" in summary
+    assert [(e.who, e.status) for e in service.audit_entries()[:4]] == [
+        ("lan", "error"), ("lan", "indexed"), ("lan", "indexed"), ("?", "refused")]

@@ -14,8 +14,7 @@ log = logging.getLogger(__name__)
 
 _STAGES = {"đọc": "Đang đọc trang", "OCR": "Đang nhận dạng chữ (OCR) trang"}
 _OUTCOME = {"indexed": "Đã lập chỉ mục", "replaced": "Đã thay thế phiên bản cũ",
-            "unchanged": "Đã có sẵn (trùng nội dung)", "error": "Lỗi", "queued": "Đang chờ",
-            "working": "Đang xử lý…"}
+            "unchanged": "Đã có sẵn (trùng nội dung)", "queued": "Đang chờ", "working": "Đang xử lý…"}
 
 
 def _loaded(service: AssistantService, pasted: str, upload: str | None, progress=None):
@@ -58,9 +57,7 @@ def _staff(service: AssistantService, token: str, what: str) -> str | None:
     return who
 
 
-def _outcome_text(status: str, outcome) -> str:
-    if outcome is None:
-        return _OUTCOME[status]
+def _outcome_text(outcome: FileOutcome) -> str:
     if outcome.status == "error":
         return f"Lỗi: {outcome.message}"
     return f"{_OUTCOME[outcome.status]}: {outcome.title} — {outcome.sections} mục, {outcome.chunks} đoạn"
@@ -88,6 +85,24 @@ def index_report(service: AssistantService, token: str, pasted: str, upload: str
     return f"**{status}:** {html.escape(r.title)} — mã `{r.doc_id}`, {r.sections} mục, {r.chunks} đoạn.{scan}"
 
 
+def _read_and_index(service: AssistantService, path: Path, who: str) -> list[FileOutcome]:
+    """One uploaded file, read only when its turn comes (a batch is never all in memory)."""
+    limit = service.settings.max_upload_bytes
+    try:
+        # a .zip may hold several reports: it may be larger than one report may be
+        too_big = path.stat().st_size > (4 * limit if path.suffix.lower() == ".zip" else limit)
+        data = b"" if too_big else path.read_bytes()
+    except OSError as exc:
+        log.warning("cannot read upload %s: %s", path.name, exc)
+        data, too_big = b"", False
+    if not data:
+        message = (f"tệp quá lớn (tối đa {limit / 1_048_576:.0f} MB) / file too large" if too_big
+                   else "tệp trống hoặc không đọc được / empty or unreadable file")
+        service.audit.record(who, "ingest", status="error", detail=f"{path.name}: {message}")
+        return [FileOutcome(path.name, "error", message=message)]
+    return list(service.ingest_files([(path.name, data)], who))
+
+
 def index_batch(service: AssistantService, token: str, uploads: list[str]):
     """Several files (a .zip for its members): yields (summary, queue rows) as each file
     is done, so staff watch the queue move."""
@@ -95,26 +110,15 @@ def index_batch(service: AssistantService, token: str, uploads: list[str]):
     if who is None:
         yield REFUSED, []
         return
-    files = []
-    for path in uploads:
-        p = Path(path)
-        try:
-            size = p.stat().st_size
-            data = p.read_bytes() if size <= service.settings.max_upload_bytes * 4 else b""
-        except OSError as exc:
-            data, size = b"", 0
-            log.warning("cannot read upload %s: %s", p.name, exc)
-        files.append((p.name, data))
-    rows = [[name, _OUTCOME["queued"]] for name, _ in files]
-    yield f"Đang xử lý {len(files)} tệp…", rows
+    names = [Path(path).name for path in uploads]
+    waiting = lambda first: [[name, _OUTCOME["queued"]] for name in names[first:]]   # noqa: E731
+    yield f"Đang xử lý {len(names)} tệp…", waiting(0)
     done: list[list] = []
-    for n, (name, data) in enumerate(files):
-        rows[n][1] = _OUTCOME["working"]
-        yield f"Đang xử lý tệp {n + 1}/{len(files)}: {name}", done + rows[n:]
-        outcomes = list(service.ingest_files([(name, data)], who)) if data else [
-            FileOutcome(name, "error", message="tệp quá lớn hoặc không đọc được / file too large or unreadable")]
-        done += [[o.name, _outcome_text(o.status, o)] for o in outcomes]
-        yield f"Đã xử lý {n + 1}/{len(files)} tệp.", done + rows[n + 1:]
+    for n, path in enumerate(uploads):
+        yield (f"Đang xử lý tệp {n + 1}/{len(names)}: {names[n]}",
+               done + [[names[n], _OUTCOME["working"]]] + waiting(n + 1))
+        done += [[o.name, _outcome_text(o)] for o in _read_and_index(service, Path(path), who)]
+        yield f"Đã xử lý {n + 1}/{len(names)} tệp.", done + waiting(n + 1)
     errors = sum(1 for row in done if row[1].startswith("Lỗi"))
     yield (f"**Xong:** {len(done)} tệp, {len(done) - errors} thành công, {errors} lỗi. "
            "Các báo cáo đã có không bị ảnh hưởng bởi tệp lỗi."), done
@@ -124,7 +128,7 @@ def reindex_all(service: AssistantService, token: str):
     who = _staff(service, token, "lập chỉ mục lại")
     if who is None:
         return REFUSED, []
-    rows = [[o.title or o.name, _outcome_text(o.status, o)] for o in service.reindex(who)]
+    rows = [[o.title or o.name, _outcome_text(o)] for o in service.reindex(who)]
     return f"**Lập chỉ mục lại xong:** {len(rows)} báo cáo.", rows
 
 
