@@ -129,9 +129,8 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
         if not service.staff.enabled:
             raise HTTPException(403, "Chức năng nhập báo cáo đang tắt (ASSISTANT_STAFF_TOKEN(S) chưa đặt)")
         given = x_staff_token or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
-        who = service.staff.who(given)
+        who = service.staff_member(given, "API: mã nhân viên không đúng")
         if who is None:
-            service.audit.record("?", "refused", status="refused", detail="API: mã nhân viên không đúng")
             raise HTTPException(401, "Mã nhân viên không đúng")
         return who
 

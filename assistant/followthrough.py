@@ -12,12 +12,14 @@ enough of the task (`min_cover`); the status is read from that sentence's own wo
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
-from ingest.vntext import fold, sentence_spans, tokens
+from ingest.vntext import fold, sentence_spans, tokens, with_bigrams
 
 DONE, ONGOING, NOT_DONE, UNKNOWN = "đã hoàn thành", "đang thực hiện", "chưa thực hiện", "chưa có thông tin"
 
@@ -55,8 +57,7 @@ def read_status(sentence: str) -> str:
 
 
 def _terms(text: str) -> set[str]:
-    words = [fold(t) for t in tokens(text) if t.isalpha()]
-    return set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:])}
+    return set(with_bigrams([fold(t) for t in tokens(text) if t.isalpha()]))
 
 
 class FollowThrough:
@@ -135,9 +136,6 @@ _CITED = re.compile(r"\b\d+(?:/\d{4})?/[A-ZĐ][\wĐđ-]*(?:\s+ngày\s+\d{1,2}\s*
 def deadline_end(text: str):
     """The last day a deadline cell allows ("Quý II/2026" -> 2026-06-30, "2026-2030" ->
     2030-12-31, "Thường xuyên" -> None), for "overdue first"."""
-    import calendar
-    from datetime import date
-
     text = _CITED.sub(" ", text or "")
     ends = []
     for d, m, y in _FULL_DATE.findall(text):

@@ -218,6 +218,13 @@ class AssistantService:
             self.audit.record(who, "reindex", r.doc_id, r.title, result.status, loaded.source)
             yield FileOutcome(loaded.source, result.status, r.doc_id, r.title, sections=r.sections, chunks=r.chunks)
 
+    def staff_member(self, token: str | None, where: str) -> str | None:
+        """The name whose staff token this is; a refused token is itself an audit entry."""
+        who = self.staff.who(token)
+        if who is None:
+            self.audit.record("?", "refused", status="refused", detail=where)
+        return who
+
     def audit_entries(self, limit: int = 500) -> list[AuditEntry]:
         return self.audit.entries(limit)
 

@@ -67,12 +67,16 @@ def zip_members(data: bytes, max_file_bytes: int) -> list[Member]:
             if info.flag_bits & 0x1:
                 members.append(Member(name, None, "tệp được đặt mật khẩu / encrypted member"))
                 continue
+            if total >= MAX_TOTAL_BYTES:        # spent: nothing more is inflated, each one says so
+                members.append(Member(name, None, f"tệp .zip giải nén ra quá {MAX_TOTAL_BYTES // 1_048_576} MB, "
+                                                  "tệp này không được mở / archive total spent"))
+                continue
             try:
                 member = _read_capped(archive, info, min(max_file_bytes, MAX_TOTAL_BYTES - total))
             except InputError as exc:
                 members.append(Member(name, None, str(exc)))
-                if total + max_file_bytes >= MAX_TOTAL_BYTES:
-                    break            # the total is spent: nothing more is inflated
+                if max_file_bytes > MAX_TOTAL_BYTES - total:
+                    total = MAX_TOTAL_BYTES        # it failed on the total, not on its own size
                 continue
             except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, NotImplementedError) as exc:
                 members.append(Member(name, None, f"không giải nén được ({exc.__class__.__name__}) / cannot inflate"))

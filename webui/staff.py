@@ -49,14 +49,6 @@ def preview_tree(service: AssistantService, pasted: str, upload, title: str) -> 
 REFUSED = "**Từ chối:** mã nhân viên không đúng. Không có gì thay đổi."
 
 
-def _staff(service: AssistantService, token: str, what: str) -> str | None:
-    """The staff member's name, or None (and the refusal is an audit entry)."""
-    who = service.staff.who(token)
-    if who is None:
-        service.audit.record("?", "refused", status="refused", detail=f"giao diện: {what}")
-    return who
-
-
 def _outcome_text(outcome: FileOutcome) -> str:
     if outcome.status == "error":
         return f"Lỗi: {outcome.message}"
@@ -67,7 +59,7 @@ def index_report(service: AssistantService, token: str, pasted: str, upload: str
                  progress=None) -> str:
     """Staff indexing of one pasted text or file: needs a staff token; reports
     duplicates and replacements."""
-    who = _staff(service, token, "lập chỉ mục")
+    who = service.staff_member(token, "giao diện: lập chỉ mục")
     if who is None:
         return REFUSED
     try:
@@ -106,7 +98,7 @@ def _read_and_index(service: AssistantService, path: Path, who: str) -> list[Fil
 def index_batch(service: AssistantService, token: str, uploads: list[str]):
     """Several files (a .zip for its members): yields (summary, queue rows) as each file
     is done, so staff watch the queue move."""
-    who = _staff(service, token, "lập chỉ mục nhiều tệp")
+    who = service.staff_member(token, "giao diện: lập chỉ mục nhiều tệp")
     if who is None:
         yield REFUSED, []
         return
@@ -125,7 +117,7 @@ def index_batch(service: AssistantService, token: str, uploads: list[str]):
 
 
 def reindex_all(service: AssistantService, token: str):
-    who = _staff(service, token, "lập chỉ mục lại")
+    who = service.staff_member(token, "giao diện: lập chỉ mục lại")
     if who is None:
         return REFUSED, []
     rows = [[o.title or o.name, _outcome_text(o)] for o in service.reindex(who)]
@@ -136,7 +128,7 @@ AUDIT_HEADERS = ["Lúc", "Người", "Thao tác", "Mã báo cáo", "Tiêu đề"
 
 
 def audit_rows(service: AssistantService, token: str) -> tuple[str, list[list]]:
-    who = _staff(service, token, "xem nhật ký")
+    who = service.staff_member(token, "giao diện: xem nhật ký")
     if who is None:
         return REFUSED, []
     rows = [[e.at, e.who, e.action, e.doc_id, e.title, e.status, e.detail] for e in service.audit_entries()]
@@ -144,7 +136,7 @@ def audit_rows(service: AssistantService, token: str) -> tuple[str, list[list]]:
 
 
 def delete_report(service: AssistantService, token: str, doc_id: str) -> str:
-    who = _staff(service, token, "xóa báo cáo")
+    who = service.staff_member(token, "giao diện: xóa báo cáo")
     if who is None:
         return REFUSED
     try:
