@@ -64,6 +64,8 @@ eval: $(STAMP)
 	for set in $(EVAL_SETS); do ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval $$set || exit 1; done
 	# the full question set, scored as one
 	ASSISTANT_DATA_DIR=data/eval $(PY) -m assistant eval $(EVAL_SETS)
+	# the right report among 100 of one layout (other places and years; ~5 min the first time)
+	$(PY) scripts/eval_confusable.py --size 100
 
 # The real documents' question sets (eval/real_questions/README.md): the store of the
 # samples and the 16 real documents (~6 min), then dev and test, each scored as one set

@@ -22,6 +22,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import gradio as gr  # noqa: E402
 
 from assistant.api import build_api  # noqa: E402
+from assistant.report_scope import ReportFilter  # noqa: E402
+from webui.trend import TREND_HEADERS, trend  # noqa: E402
 from assistant.models import Answer  # noqa: E402
 from assistant.services import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -90,7 +92,17 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         docx.write_bytes(conversation_docx(parsed, records(), heading))
         return answer_text(parsed[-1], records(), heading), str(md), str(docx)
 
-    def respond(message: str, history: list[dict], doc_ids: list[str] | None, answers: list[dict]):
+    def filter_choices():
+        """Places, kinds and years the indexed reports state (docs --json's fields)."""
+        recs = service.documents()
+        places = sorted({r.meta["place"] for r in recs if r.meta.get("place")})
+        kinds = sorted({r.meta["kind"] for r in recs if r.meta.get("kind")})
+        years = sorted({y for r in recs for y in r.years()}, reverse=True)
+        return ([("Mọi địa phương", "")] + [(p, p) for p in places], [("Mọi loại", "")] + [(k, k) for k in kinds],
+                [("Mọi năm", "")] + [(y, y) for y in years])
+
+    def respond(message: str, history: list[dict], doc_ids: list[str] | None, place: str, kind: str, year: str,
+                answers: list[dict]):
         """A generator: in generative mode the reply grows token by token, then the
         checked answer (or its extractive fallback) replaces it, with its citation chips."""
         history, answers = list(history or []), list(answers or [])
@@ -103,7 +115,8 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         keep = (gr.update(),) * 3
         try:
             partial = ""
-            for item in service.ask_stream(message, doc_ids or None, turns):
+            filters = ReportFilter(place or "", kind or "", year or "")
+            for item in service.ask_stream(message, doc_ids or None, turns, filters):
                 if isinstance(item, Answer):
                     history[-1] = {"role": "assistant", "content": chat_markdown(item.answer)}
                     answers.append(item.model_dump())
@@ -131,6 +144,13 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                         gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
                     with gr.Column(scale=2, min_width=300):
                         docs = gr.Dropdown(choices=doc_choices(), multiselect=True, label="Chỉ tìm trong báo cáo")
+                        places, kinds, years = filter_choices()
+                        with gr.Row():
+                            f_place = gr.Dropdown(choices=places, value="", label="Địa phương", min_width=120,
+                                                  elem_id="filter-place")
+                            f_kind = gr.Dropdown(choices=kinds, value="", label="Loại văn bản", min_width=120,
+                                                 elem_id="filter-kind")
+                            f_year = gr.Dropdown(choices=years, value="", label="Năm", min_width=90, elem_id="filter-year")
                         evidence = gr.HTML(label="Bằng chứng", elem_id="evidence-panel")
                         copy_text = gr.Textbox(label="Câu trả lời kèm nguồn (để sao chép)", lines=4,
                                                buttons=["copy"], interactive=False, elem_id="takeaway")
@@ -202,6 +222,23 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                 f_table = gr.Dataframe(headers=FIGURE_HEADERS, value=[], interactive=False, wrap=True,
                                        label="Số liệu")
                 f_evidence = gr.HTML()
+                gr.Markdown("#### Một chỉ tiêu qua các kỳ báo cáo")
+                with gr.Row():
+                    t_question = gr.Textbox(label="Chỉ tiêu, hỏi như một câu hỏi", scale=3, elem_id="trend-question",
+                                            placeholder="Tốc độ tăng trưởng GRDP của tỉnh là bao nhiêu?")
+                    t_button = gr.Button("Xem qua các kỳ", scale=1, elem_id="trend-button")
+                t_note = gr.HTML(elem_id="trend-note")
+                t_table = gr.Dataframe(headers=TREND_HEADERS, value=[], interactive=False, wrap=True,
+                                       label="Qua các kỳ", elem_id="trend-table")
+                t_chart = gr.LinePlot(x="Kỳ", y="Giá trị", label="Biểu đồ", elem_id="trend-chart", height=300)
+
+                def show_trend(q):
+                    rows, frame, note = trend(service, q)
+                    # the periods in time order, not alphabetically
+                    return rows, gr.LinePlot(value=frame, sort=list(frame["Kỳ"])), note
+
+                t_button.click(show_trend, t_question, [t_table, t_chart, t_note])
+                t_question.submit(show_trend, t_question, [t_table, t_chart, t_note])
 
                 def show_figure(search, doc_ids, event: gr.SelectData):
                     row = service.figures(search, doc_ids or None)[event.index[0]]
@@ -266,8 +303,9 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                 reindex_btn.click(do_reindex, token, [status, queue, reports])
                 audit_btn.click(lambda tok: audit_rows(service, tok), token, [status, audit])
         outputs = [chat, evidence, question, answers, copy_text, md_file, docx_file]
-        send.click(respond, [question, chat, docs, answers], outputs)
-        question.submit(respond, [question, chat, docs, answers], outputs)
+        asked = [question, chat, docs, f_place, f_kind, f_year, answers]
+        send.click(respond, asked, outputs)
+        question.submit(respond, asked, outputs)
         clear.click(lambda: ([], "", "", [], "", None, None), None, outputs)
 
         def on_load(request: gr.Request):
@@ -284,9 +322,11 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                 reader = [gr.update(choices=choices, value=doc_id), gr.update(choices=sections, value=section_id or None),
                           outline_html(service, doc_id, section_id), section_html(service, doc_id, section_id),
                           gr.Tabs(selected="reader")]
-            return [gr.update(choices=choices)] * 3 + reader + [commitment_rows(service), figure_rows(service)]
+            filters = [gr.update(choices=c) for c in filter_choices()]
+            return [gr.update(choices=choices)] * 3 + reader + [commitment_rows(service), figure_rows(service)] + filters
 
-        demo.load(on_load, None, [docs, c_docs, f_docs, r_doc, r_section, r_outline, r_view, tabs, c_table, f_table])
+        demo.load(on_load, None, [docs, c_docs, f_docs, r_doc, r_section, r_outline, r_view, tabs, c_table, f_table,
+                                  f_place, f_kind, f_year])
     return demo
 
 

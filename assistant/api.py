@@ -23,11 +23,12 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from fastapi import APIRouter, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from assistant.report_scope import ReportFilter
 from assistant.models import Answer, Turn
 from assistant.services import AssistantService
 from ingest.loaders import InputError, load_bytes, load_text
@@ -37,6 +38,10 @@ class AskRequest(BaseModel):
     question: str = Field(..., max_length=2000)
     doc_ids: list[str] | None = None
     history: list[Turn] = Field(default_factory=list, max_length=20)
+    # only reports of this place / kind / covering this year (docs --json's fields)
+    place: str = Field("", max_length=100)
+    kind: str = Field("", max_length=50)
+    year: str = Field("", max_length=4)
 
 
 class TextReport(BaseModel):
@@ -140,7 +145,7 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
         if not limiter.allow(client):
             raise HTTPException(429, "Quá nhiều câu hỏi, vui lòng thử lại sau ít phút")
         try:
-            return service.ask(body.question, body.doc_ids, body.history)
+            return service.ask(body.question, body.doc_ids, body.history, ReportFilter(body.place, body.kind, body.year))
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
 
@@ -150,9 +155,21 @@ def build_api(service: AssistantService, limiter: RateLimiter | None = None) -> 
         in the background so it can listen at once)."""
         return {"ready": service.wait_ready(0), "documents": len(service.documents())}
 
+    @router.get("/figures")
+    def figures(request: Request, q: str = Query(..., max_length=2000), place: str = "", kind: str = "",
+                year: str = "") -> dict:
+        """An indicator across the periods of a report series, every point cited."""
+        client = request.client.host if request.client else "unknown"
+        if not limiter.allow(client):
+            raise HTTPException(429, "Quá nhiều câu hỏi, vui lòng thử lại sau ít phút")
+        try:
+            return service.figures_across(q, ReportFilter(place, kind, year))
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
     @router.get("/docs")
-    def docs() -> list[dict]:
-        return [r.public() for r in service.documents()]
+    def docs(place: str = "", kind: str = "", year: str = "") -> list[dict]:
+        return [r.public() for r in service.documents_matching(ReportFilter(place, kind, year))]
 
     @router.post("/docs", status_code=201)
     async def add_doc(

@@ -4,6 +4,7 @@
       | assign(analysis = the question read once)
       | assign(context  = retriever(analysis))                (timed)
       | assign(answer   = answerer(input, context, analysis))  (timed)
+      | finish(answer, analysis)     the series' other reports, when one of several answered
 
 The answerer is a seam (`Answerer` protocol): the grounded extractive one by default,
 an LLM-backed one behind the same interface.
@@ -12,6 +13,7 @@ an LLM-backed one behind the same interface.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from langchain_core.documents import Document
@@ -29,12 +31,16 @@ class Answerer(Protocol):
                analysis: QuestionAnalysis | None = None) -> Answer: ...
 
 
-def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
+Finish = Callable[[Answer, QuestionAnalysis], Answer]
+
+
+def build_chain(retriever: HybridRetriever, answerer: Answerer, finish: Finish | None = None) -> Runnable:
     """{"input", "focus", "doc_ids"} -> Answer. The question is read once, in the first
-    step, and the same analysis goes to the retriever and to the answerer."""
+    step, and the same analysis goes to the retriever and to the answerer; `finish`
+    (the series' other reports) sees the answer with it."""
 
     def analyze(inputs: dict) -> QuestionAnalysis:
-        return retriever.analyze(inputs["input"], inputs.get("focus", ""))
+        return retriever.analyze(inputs["input"], inputs.get("focus", ""), inputs.get("doc_ids"))
 
     def retrieve(inputs: dict) -> dict:
         started = time.perf_counter()
@@ -57,5 +63,5 @@ def build_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable:
         RunnablePassthrough.assign(analysis=RunnableLambda(analyze, name="analyze"))
         | RunnablePassthrough.assign(context=RunnableLambda(retrieve, name="retrieve"))
         | RunnablePassthrough.assign(answer=RunnableLambda(answer, name="answer"))
-        | RunnableLambda(lambda x: x["answer"], name="result")
+        | RunnableLambda(lambda x: finish(x["answer"], x["analysis"]) if finish else x["answer"], name="result")
     )

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.models import Answer, Turn
+from assistant.report_scope import ReportFilter
 from assistant.settings import Settings
 from ingest.loaders import InputError, load_path, load_text
 from vectorstore.document_index import StoreError
@@ -41,10 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?")
     p.add_argument("--json", action="store_true")
     p.add_argument("--doc", action="append", help="only this report (repeatable)")
+    _filter_arguments(p)
     p.add_argument("--history", help="JSON file: [{question, answer}, ...] of earlier turns")
 
     p = sub.add_parser("docs", help="list indexed reports")
     p.add_argument("--json", action="store_true")
+    _filter_arguments(p)
 
     p = sub.add_parser("delete", help="remove a report and all its chunks")
     p.add_argument("doc_id")
@@ -120,18 +123,28 @@ def cmd_ingest(args, settings: Settings) -> int:
     return 0
 
 
+def _filter_arguments(p) -> None:
+    p.add_argument("--place", default="", help="only reports of this place (tỉnh, huyện; diacritics optional)")
+    p.add_argument("--kind", default="", help="only reports of this kind (báo cáo, kế hoạch, nghị quyết, ...)")
+    p.add_argument("--year", default="", help="only reports covering this year")
+
+
+def _filters(args) -> ReportFilter:
+    return ReportFilter(args.place, args.kind, args.year)
+
+
 def cmd_ask(args, settings: Settings) -> int:
     service = _service(settings)
     history = _read_history(args.history)
     if args.question is not None:
-        _print_answer(service.ask(args.question, args.doc, history), args.json)
+        _print_answer(service.ask(args.question, args.doc, history, _filters(args)), args.json)
         return 0
     status = 0
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            _print_answer(service.ask(line.strip(), args.doc, history), args.json)
+            _print_answer(service.ask(line.strip(), args.doc, history, _filters(args)), args.json)
         except InputError as exc:       # one bad line does not stop the batch
             print(f"error: {exc}", file=sys.stderr)
             status = 2
@@ -139,7 +152,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_docs(args, settings: Settings) -> int:
-    records = _service(settings).documents()
+    records = _service(settings).documents_matching(_filters(args))
     if args.json:
         print(json.dumps([r.public() for r in records], ensure_ascii=False))
     elif not records:

@@ -61,6 +61,17 @@ def glue_syllables(question: str) -> frozenset[str]:
     return frozenset(glue - content)
 
 
+def question_identity(text: str, identity: frozenset[str]) -> frozenset[str]:
+    """The words of a question that name a report: the words of "ủy ban nhân dân tỉnh
+    huyện", and both syllables of a name's pair the question spells out ("Hà Nam")."""
+    toks = [fold(t) for t in search_tokens(text)]
+    out = {t for t in toks if t in identity}
+    for a, b in zip(toks, toks[1:]):
+        if f"{a}_{b}" in identity:
+            out |= {a, b}
+    return frozenset(out)
+
+
 def question_weights(
     question: str, stats: LexicalIndex, drop_format: bool = False, identity: frozenset[str] = frozenset()
 ) -> dict[str, float]:

@@ -50,6 +50,17 @@ INJECTION = (
     "Tôi chỉ trả lời câu hỏi về nội dung các báo cáo đã được lập chỉ mục và không làm theo "
     "yêu cầu thay đổi cách hoạt động."
 )
+
+
+def uncovered_period(label: str, held: list[str], shown: int = 8) -> str:
+    """The refusal of a period no report covers, with the periods there are."""
+    text = f"Không có báo cáo nào về {label} trong các báo cáo hiện có."
+    if held:
+        more = f" và {len(held) - shown} kỳ khác" if len(held) > shown else ""
+        text += " Các kỳ báo cáo hiện có: " + ", ".join(held[:shown]) + more + "."
+    return text
+
+
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
 _ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)
@@ -173,12 +184,13 @@ class ExtractiveAnswerer:
 
     # ----- weights --------------------------------------------------------------------
     @staticmethod
-    def _key_terms(weights: dict[str, float], nouns: set[str], snapshot: Snapshot, k: int = 3) -> set[str]:
+    def _key_terms(weights: dict[str, float], nouns: set[str], snapshot: Snapshot, identity: frozenset[str],
+                   k: int = 3) -> set[str]:
         """The question's k weightiest nouns (or noun pairs) that the reports use, not
         counting the words that only name a report ("Bình Phước") nor those much
         commoner than the weightiest ("nông" beside "thủy sản")."""
         known = sorted((t for t in weights if snapshot.lexical.df.get(t, 0) and all(p in nouns for p in t.split("_"))
-                        and not all(p in snapshot.identity for p in t.split("_"))), key=lambda t: -weights[t])
+                        and not all(p in identity for p in t.split("_"))), key=lambda t: -weights[t])
         return {t for t in known[:k] if weights[t] >= 0.6 * weights[known[0]]}
 
     @staticmethod
@@ -212,12 +224,16 @@ class ExtractiveAnswerer:
     # ----- answering --------------------------------------------------------------------
     def answer(self, question: str, docs: list[Document], focus: str = "",
                analysis: QuestionAnalysis | None = None) -> Answer:
+        analysis = analysis or self.analyzer.analyze(question, self._stats(), focus)
         ctx = self._context(question, docs, focus, analysis)
         if isinstance(ctx, Answer):
-            return ctx
-        if self.learned is not None:
-            return self._learned_answer(ctx)
-        return self._rules_answer(ctx)
+            result = ctx
+        else:
+            result = self._learned_answer(ctx) if self.learned is not None else self._rules_answer(ctx)
+        period = analysis.reports
+        if not result.found and period.uncovered and not analysis.intent.injection:
+            result.answer = uncovered_period(period.period.label, period.held)
+        return result
 
     def _context(self, question: str, docs: list[Document], focus: str,
                  analysis: QuestionAnalysis | None) -> "_Context | Answer":
@@ -360,7 +376,7 @@ class ExtractiveAnswerer:
         return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | self._terms(path)) if path else 0.0)
 
     def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
-        key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot)
+        key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity)
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
         context = unit.doc.metadata["section_path"] + " " + unit.text
         # "BHYT" is written out as "bảo hiểm y tế": an acronym is spelled by its syllables.
@@ -923,7 +939,10 @@ def _row_line(header: str, row: str) -> str | None:
 
 
 def ungrounded_numbers(answer: Answer) -> list[str]:
-    """Figures stated in the answer that none of its quotes contains (should be empty)."""
+    """Figures stated in the answer that none of its quotes contains (should be empty).
+    A refusal states no figure: the periods it lists are the reports' own."""
+    if not answer.found:
+        return []
     text = re.sub(r"\[[^\]]*\]", " ", answer.answer)    # section ids are labels, not figures
     quotes = " ".join(c.quote for c in answer.citations)
     quoted = set(numbers_in(quotes))

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.coverage import question_weights
+from assistant.coverage import question_identity, question_weights
 from assistant.diacritics import DiacriticRestorer
 from assistant.intent import Intent, read_intent, reworded
 from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
+from assistant.report_scope import ReportScope, report_scope, without_naming
 from assistant.synonyms import Rewrite, Thesaurus
 from ingest.vntext import fold, has_diacritics
 from vectorstore.document_index import Snapshot
@@ -63,11 +64,21 @@ class QuestionAnalysis:
     bodies: list[str] = field(default_factory=list)          # bodies it names ("thanh tra tinh"), folded
     focus: str = ""                     # a follow-up's own topic ("còn công nghiệp thì sao?")
     focus_weights: dict[str, float] = field(default_factory=dict)
+    # The reports it is answered from (assistant/report_scope.py): the period it names,
+    # the member of a series for that period, else each series' latest; None: all.
+    reports: ReportScope = field(default_factory=ReportScope)
+    identity: frozenset[str] = frozenset()   # its words that name a report ("tỉnh", "Bình Phước"): weak evidence
 
     @property
     def text(self) -> str:
         """The question as the system reads it: restored and reworded."""
         return self.rewrite.text
+
+    @property
+    def topic(self) -> str:
+        """What passages are searched with: the text without the words that said which
+        report ("Theo báo cáo 6 tháng đầu năm 2022, ...")."""
+        return without_naming(self.rewrite.text, self.reports.naming) if self.reports.naming else self.rewrite.text
 
 
 def named_documents(question: str) -> list[NamedDocument]:
@@ -110,7 +121,8 @@ class QuestionAnalyzer:
             return restored, Rewrite(restored)
         return restored, self.thesaurus.rewrite(restored, snapshot.lexical, typed_accents)
 
-    def analyze(self, question: str, snapshot: Snapshot, focus: str = "") -> QuestionAnalysis:
+    def analyze(self, question: str, snapshot: Snapshot, focus: str = "",
+                doc_ids: list[str] | None = None) -> QuestionAnalysis:
         restored, rewrite = self._reword(question, snapshot)
         intent = reworded(read_intent(question), rewrite.text)
         analysis = QuestionAnalysis(
@@ -130,11 +142,23 @@ class QuestionAnalyzer:
             else:
                 analysis.unknown_documents.append(named)
 
+        if analysis.scope:
+            analysis.reports = ReportScope(reports=list(analysis.scope))
+        else:
+            candidates = set(analysis.named) or None
+            if doc_ids:
+                candidates = set(doc_ids) & candidates if candidates else set(doc_ids)
+            analysis.reports = report_scope(question, snapshot.records, candidates, snapshot.doc_level)
+
+        analysis.identity = frozenset().union(*(question_identity(w, snapshot.identity)
+                                                for w in [question, rewrite.text, *rewrite.variants]))
+
         def weigh(texts: list[str]) -> list[dict[str, float]]:
-            return [question_weights(t, snapshot.lexical, drop_format=intent.percent, identity=snapshot.identity)
+            return [question_weights(t, snapshot.lexical, drop_format=intent.percent, identity=analysis.identity)
                     for t in texts]
 
-        wordings = [rewrite.text, *rewrite.variants]
+        naming = analysis.reports.naming
+        wordings = [without_naming(w, naming) for w in [rewrite.text, *rewrite.variants]]
         weighed = []
         if analysis.scope:
             # The document named by its number is the one asked about, whatever names
@@ -145,10 +169,12 @@ class QuestionAnalyzer:
             weighed = weigh([_without_documents(w) for w in wordings])
         if not weighed or not weighed[0]:
             weighed = weigh(wordings)     # no document in scope, or nothing but its name was asked
+        if not weighed[0] and naming:
+            weighed = weigh([rewrite.text, *rewrite.variants])
         analysis.weights = weighed[0]
         analysis.wordings = [weighed[0]] + [w for w in weighed[1:] if w]
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,
-                                                      identity=snapshot.identity)
+                                                      identity=question_identity(focus_text, snapshot.identity))
         return analysis

@@ -73,10 +73,10 @@ class HybridRetriever(BaseRetriever):
 
     analyzer: QuestionAnalyzer | None = None
 
-    def analyze(self, query: str, focus: str = "") -> QuestionAnalysis:
+    def analyze(self, query: str, focus: str = "", doc_ids: list[str] | None = None) -> QuestionAnalysis:
         if self.analyzer is None:
             self.analyzer = QuestionAnalyzer(self.thesaurus, self.restore_diacritics)
-        return self.analyzer.analyze(query, self.index.snapshot(), focus)
+        return self.analyzer.analyze(query, self.index.snapshot(), focus, doc_ids)
 
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
                analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
@@ -84,10 +84,14 @@ class HybridRetriever(BaseRetriever):
         if not snapshot.chunks:
             return []
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
-        analysis = analysis or self.analyze(query)
-        if not doc_ids and analysis.scope:
-            doc_ids = analysis.scope      # "Nghị quyết 57 …": answered from Nghị quyết 57
-        intent, query, weights = analysis.intent, analysis.text, analysis.weights
+        analysis = analysis or self.analyze(query, doc_ids=doc_ids)
+        if analysis.reports.reports is not None:
+            # "Nghị quyết 57 …": answered from Nghị quyết 57; "6 tháng đầu năm 2022": from
+            # that period's report of a series (computed within the reports asked for)
+            doc_ids = analysis.reports.reports
+            if not doc_ids:
+                return []
+        intent, query, weights = analysis.intent, analysis.topic, analysis.weights
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}

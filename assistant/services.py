@@ -17,7 +17,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from assistant.chain import Answerer, build_chain
-from assistant.extractive import EMPTY_INDEX, AnswerPolicy, ExtractiveAnswerer
+from assistant.extractive import EMPTY_INDEX, NOT_FOUND, AnswerPolicy, ExtractiveAnswerer
 from assistant.followthrough import UNKNOWN, FollowThrough, deadline_end
 from assistant.followup import standalone_question
 from assistant.generative import LLMAnswerer
@@ -34,11 +34,15 @@ from vectorstore.audit import AuditEntry, ChromaAuditLog
 from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResult, Progress, make_chroma_client
 from vectorstore.embeddings import embedding_namespace, make_embeddings
 from assistant.retrieval import HybridRetriever
+from assistant.series import series_points, with_series
 from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalyzer
+from assistant.report_scope import ReportFilter
 from assistant.synonyms import Thesaurus
 
 log = logging.getLogger(__name__)
+
+NO_MATCHING_REPORT = "Không có báo cáo nào khớp với bộ lọc đã chọn (địa phương, loại văn bản, năm)."
 
 
 @dataclass
@@ -85,7 +89,7 @@ class AssistantService:
         extractive = ExtractiveAnswerer(self.index.snapshot, self._section_text, policy, thesaurus,
                                         outline=self._section_outline, analyzer=self.analyzer, learned=learned)
         self.answerer: Answerer = self._make_answerer(extractive, chat_model)
-        self.chain = build_chain(self.retriever, self.answerer)
+        self.chain = build_chain(self.retriever, self.answerer, self._with_series)
         self._extract_cache: tuple = (None, [])     # (registry signature, extracted rows)
         self._follow_cache: tuple = (None, None)    # (registry signature, FollowThrough)
         self._follow_lock = threading.Lock()
@@ -126,6 +130,9 @@ class AssistantService:
         if chat_model is None:
             return extractive
         return LLMAnswerer(chat_model, extractive)
+
+    def _with_series(self, answer: Answer, analysis) -> Answer:
+        return with_series(answer, analysis, self.index.snapshot().records, self.index.section)
 
     def _section_text(self, doc_id: str, section_id: str) -> str | None:
         section = self.index.section(doc_id, section_id)
@@ -327,6 +334,23 @@ class AssistantService:
                  "unit": f.unit, "measure": f.measure, "sentence": f.sentence}
                 for r, f in self._filtered(1, search, doc_ids, lambda f: f"{f.measure} {f.unit}")]
 
+    def figures_across(self, question: str, filters: ReportFilter | None = None) -> dict:
+        """One indicator across the periods of a series: the question answered from the
+        latest report, and the same figure in each other report of its series, cited."""
+        question = self._checked(question, None)
+        self.wait_ready()
+        doc_ids = self._narrowed(None, filters)
+        if doc_ids is not None and not doc_ids:
+            return {"question": question, "answer": NO_MATCHING_REPORT, "found": False, "points": []}
+        analysis = self.retriever.analyze(question, "", doc_ids)
+        docs = [hit.to_document() for hit in self.retriever.search(question, doc_ids, analysis=analysis)]
+        answer = self.answerer.answer(question, docs, "", analysis) if docs else None
+        if answer is None:
+            return {"question": question, "answer": NOT_FOUND, "found": False, "points": []}
+        points = series_points(answer, analysis, self.index.snapshot().records, self.index.section)
+        return {"question": question, "answer": answer.answer, "found": answer.found,
+                "points": [p.public() for p in points]}
+
     def sections(self, doc_id: str):
         return self.index.sections(validate_doc_id(doc_id))
 
@@ -347,11 +371,22 @@ class AssistantService:
             validate_doc_id(doc_id)
         return question
 
-    def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None) -> Answer:
+    def documents_matching(self, filters: ReportFilter | None = None) -> list[DocumentRecord]:
+        records = self.documents()
+        return [r for r in records if not filters or filters.matches(r)]
+
+    def _narrowed(self, doc_ids: list[str] | None, filters: ReportFilter | None) -> list[str] | None:
+        return filters.select(self.documents(), doc_ids) if filters else doc_ids
+
+    def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None,
+            filters: ReportFilter | None = None) -> Answer:
         question = self._checked(question, doc_ids)
         self.wait_ready()
         if not self.index.snapshot().chunks:
             return Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
+        doc_ids = self._narrowed(doc_ids, filters)
+        if doc_ids is not None and not doc_ids:
+            return Answer(question=question, answer=NO_MATCHING_REPORT, found=False, mode=self.answerer.mode)
         rewritten = standalone_question(question, history or [])
         result: Answer = self.chain.invoke(
             {"input": rewritten.question, "focus": rewritten.focus, "doc_ids": doc_ids or None}
@@ -360,25 +395,30 @@ class AssistantService:
         return result
 
     def ask_stream(self, question: str, doc_ids: list[str] | None = None,
-                   history: list[Turn] | None = None) -> Iterator[str | Answer]:
+                   history: list[Turn] | None = None, filters: ReportFilter | None = None) -> Iterator[str | Answer]:
         """Tokens as a chat model writes them (generative mode), then the checked Answer.
         In extractive mode the Answer comes at once."""
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
-            yield self.ask(question, doc_ids, history)
+            yield self.ask(question, doc_ids, history, filters)
             return
         question = self._checked(question, doc_ids)
         self.wait_ready()
         if not self.index.snapshot().chunks:
             yield Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
             return
+        doc_ids = self._narrowed(doc_ids, filters)
+        if doc_ids is not None and not doc_ids:
+            yield Answer(question=question, answer=NO_MATCHING_REPORT, found=False, mode=self.answerer.mode)
+            return
         rewritten = standalone_question(question, history or [])
         started = time.perf_counter()
-        analysis = self.retriever.analyze(rewritten.question, rewritten.focus)
+        analysis = self.retriever.analyze(rewritten.question, rewritten.focus, doc_ids or None)
         docs = [hit.to_document() for hit in self.retriever.search(rewritten.question, doc_ids or None, analysis=analysis)]
         retrieved = time.perf_counter()
         for item in stream(rewritten.question, docs, rewritten.focus, analysis):
             if isinstance(item, Answer):
+                item = self._with_series(item, analysis)
                 done = time.perf_counter()
                 item.question = question
                 item.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),

@@ -249,3 +249,61 @@ def test_every_tab_fits_a_390px_phone(browser, app_url, tmp_path, tab):
     page.screenshot(path=str(tmp_path / f"phone-{tab}.png"), full_page=True)
     context.close()
     assert width <= 392, f"the {tab} tab is {width}px wide on a 390px screen"
+
+
+@pytest.fixture(scope="module")
+def series_app_url(tmp_path_factory):
+    """An app holding a series: the bundled report (6 tháng đầu năm 2024) and the same
+    layout for 2023 and 2022 (scripts/confusable_corpus.py: years shifted, figures changed)."""
+    import random
+
+    from scripts.confusable_corpus import SERIES, rewrite
+
+    folder = tmp_path_factory.mktemp("series-files")
+    text, rng, seeds = SAMPLE.read_text(encoding="utf-8"), random.Random(3), [SAMPLE]
+    for back in (1, 2):
+        path = folder / f"bc-binh-phuoc-{SERIES[0].year - back}.txt"
+        path.write_text(rewrite(SERIES[0], text, SERIES[0].place, -back, rng), encoding="utf-8")
+        seeds.append(path)
+    port = free_port()
+    env = {**os.environ, **store_env(tmp_path_factory.mktemp("series-app")), "GRADIO_ANALYTICS_ENABLED": "False",
+           "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port), *[a for s in seeds for a in ("--seed", str(s))]],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        import json
+        import time
+        import urllib.request
+
+        wait_for_http(url, proc, 120, "app server")
+        deadline = time.monotonic() + 300
+        while not json.load(urllib.request.urlopen(url + "api/health", timeout=10))["ready"]:
+            assert time.monotonic() < deadline and proc.poll() is None, "seed reports not indexed in time"
+            time.sleep(1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_an_indicator_across_three_periods_as_a_table_and_a_chart(browser, series_app_url, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(series_app_url, wait_until="load")
+    ask(page, "Tốc độ tăng trưởng GRDP của tỉnh Bình Phước là bao nhiêu?")
+    page.get_by_text("Các kỳ báo cáo khác").first.wait_for()            # the answer names the other periods
+    page.get_by_role("tab", name="Số liệu").click()
+    page.locator("#trend-question textarea").fill("Tốc độ tăng trưởng GRDP của tỉnh Bình Phước là bao nhiêu?")
+    page.locator("#trend-button").click()
+    page.locator("#trend-table [role=row]", has_text="6 tháng đầu năm 2022").first.wait_for()
+    rows = page.locator("#trend-table [role=row]", has_text="6 tháng đầu năm")
+    periods = {p for p in ("2022", "2023", "2024") for i in range(rows.count()) if f"năm {p}" in rows.nth(i).inner_text()}
+    assert periods == {"2022", "2023", "2024"}
+    assert "7,76" in page.locator("#trend-table").inner_text()
+    page.locator("#trend-chart canvas, #trend-chart svg").first.wait_for()   # the chart is drawn
+    page.screenshot(path=str(tmp_path / "trend.png"), full_page=True)
+    context.close()

@@ -189,7 +189,7 @@ class Snapshot:
     doc_ids: list[str]            # one entry per report, in doc_lexical's order
     doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
     doc_level: dict[str, str]     # "tinh" / "huyen": the administrative level a report speaks for
-    identity: frozenset[str]      # folded words naming the reports (place, issuer): weak evidence
+    identity: frozenset[str]      # folded word pairs naming the reports (place, issuer), and "ủy ban nhân dân tỉnh huyện"
     names: dict[str, frozenset[str]] = field(default_factory=dict)   # doc_id -> word pairs of its title, place, issuer
     places: dict[str, frozenset[str]] = field(default_factory=dict)  # doc_id -> word pairs of its place ("Hòa Sơn")
 
@@ -439,9 +439,12 @@ class DocumentIndex:
                 doc_ids=doc_ids,
                 doc_lexical=LexicalIndex(["\n".join(profiles[d]) for d in doc_ids], bigrams=self._bigrams),
                 doc_level={d: administrative_level("\n".join(profiles[d])) for d in doc_ids},
-                identity=frozenset(
-                    fold(t) for r in records.values()
-                    for t in tokens(" ".join([r.meta.get("place", ""), r.meta.get("issuer", ""), "ủy ban nhân dân tỉnh huyện"]))
+                # A name is its whole run: "Hà Nam" names a report, "năm" alone does not.
+                # With a province's worth of places, their single syllables would be half
+                # the language ("bình quân", "đồng", "an ninh").
+                identity=frozenset(fold(t) for t in tokens("ủy ban nhân dân tỉnh huyện")) | frozenset(
+                    pair for r in records.values()
+                    for pair in name_pairs(" \n ".join([r.meta.get("place", ""), r.meta.get("issuer", "")]))
                 ),
                 names={d: name_pairs(" \n ".join([records[d].title, records[d].meta.get("place", ""),
                                                    records[d].meta.get("issuer", "")])) for d in doc_ids},
