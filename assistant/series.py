@@ -83,7 +83,7 @@ def with_series(answer: Answer, analysis: QuestionAnalysis, records: dict[str, D
         sentence = counterpart(first.quote, other.text) if other else None
         if sentence and doc_id in records:
             cited.append(Citation(doc_id=doc_id, doc_title=records[doc_id].title, section_id=other.section_id,
-                                  section_path=other.section_path, quote=sentence, score=0.0))
+                                  section_path=other.section_path, quote=sentence, score=first.score))
             lines.append(f"- [{period_label(records[doc_id])}]: “{sentence}” [{other.section_id}]")
     if lines:
         text += "\n\nCác kỳ báo cáo khác:\n" + "\n".join(lines)

@@ -21,25 +21,24 @@ PLAN = REAL / "kh-ubnd-lam-dong-cchc-2026-2030.docx"
 LATER_REPORT = REAL / "bc-ubnd-lam-dong-cchc-quy-1-2026.docx"
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def serve_seeded(data_dir: Path, seeds: list[Path], extra_env: dict[str, str] | None = None):
+    """The app served on loopback with its seed reports indexed; yields its URL."""
+    import json
+    import time
+    import urllib.request
+
     port = free_port()
-    env = {**os.environ, **store_env(tmp_path_factory.mktemp("browser-app")),
-           "ASSISTANT_STAFF_TOKENS": f"lan:{TOKEN}", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    seeds = [arg for path in (SAMPLE, PLAN, LATER_REPORT) for arg in ("--seed", str(path))]
+    env = {**os.environ, **store_env(data_dir), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
+           **(extra_env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port), *seeds],
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port), *[a for s in seeds for a in ("--seed", str(s))]],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(url, proc, 120, "app server")
         wait_for_http(url + "api/health", proc, 5, "health")
-        import json
-        import time
-        import urllib.request
-
-        deadline = time.monotonic() + 240          # the seeds are indexed behind the listening server
+        deadline = time.monotonic() + 300          # the seeds are indexed behind the listening server
         while not json.load(urllib.request.urlopen(url + "api/health", timeout=10))["ready"]:
             assert time.monotonic() < deadline and proc.poll() is None, "seed reports not indexed in time"
             time.sleep(1)
@@ -47,6 +46,12 @@ def app_url(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    yield from serve_seeded(tmp_path_factory.mktemp("browser-app"), [SAMPLE, PLAN, LATER_REPORT],
+                            {"ASSISTANT_STAFF_TOKENS": f"lan:{TOKEN}"})
 
 
 @pytest.fixture(scope="module")
@@ -265,28 +270,7 @@ def series_app_url(tmp_path_factory):
         path = folder / f"bc-binh-phuoc-{SERIES[0].year - back}.txt"
         path.write_text(rewrite(SERIES[0], text, SERIES[0].place, -back, rng), encoding="utf-8")
         seeds.append(path)
-    port = free_port()
-    env = {**os.environ, **store_env(tmp_path_factory.mktemp("series-app")), "GRADIO_ANALYTICS_ENABLED": "False",
-           "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port), *[a for s in seeds for a in ("--seed", str(s))]],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        import json
-        import time
-        import urllib.request
-
-        wait_for_http(url, proc, 120, "app server")
-        deadline = time.monotonic() + 300
-        while not json.load(urllib.request.urlopen(url + "api/health", timeout=10))["ready"]:
-            assert time.monotonic() < deadline and proc.poll() is None, "seed reports not indexed in time"
-            time.sleep(1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    yield from serve_seeded(tmp_path_factory.mktemp("series-app"), seeds)
 
 
 def test_an_indicator_across_three_periods_as_a_table_and_a_chart(browser, series_app_url, tmp_path):

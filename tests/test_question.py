@@ -9,9 +9,9 @@ def test_one_question_costs_one_analysis(indexed, monkeypatch):
     calls: list[str] = []
     real = QuestionAnalyzer.analyze
 
-    def counted(self, question, snapshot, focus=""):
+    def counted(self, question, snapshot, focus="", doc_ids=None):
         calls.append(question)
-        return real(self, question, snapshot, focus)
+        return real(self, question, snapshot, focus, doc_ids)
 
     monkeypatch.setattr(QuestionAnalyzer, "analyze", counted)
     answer = indexed.ask("ty le truong dat chuan quoc gia la bao nhieu")

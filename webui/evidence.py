@@ -98,6 +98,7 @@ def evidence_html(service: AssistantService, answer: Answer) -> str:
     for c in answer.citations:
         grouped.setdefault((c.doc_id, c.section_id), []).append(c)
     parts = []
+    several = len({doc_id for doc_id, _ in grouped}) > 1     # a series' reports: say whose chip it is
     for n, ((doc_id, section_id), cited) in enumerate(grouped.items(), start=1):
         c = cited[0]
         section = service.index.section(doc_id, section_id)
@@ -113,6 +114,8 @@ def evidence_html(service: AssistantService, answer: Answer) -> str:
             warning += ("<p class='ocr-text'>📷 Văn bản nhận dạng từ bản quét (OCR): "
                         "có thể có chữ đọc sai, hãy đối chiếu bản gốc.</p>")
         label = f"[{section_id}]" + (f" {heading[:80]}" if heading else "")
+        if several and record is not None and (record.meta.get("period") or {}).get("label"):
+            label += f" · {record.meta['period']['label']}"
         count = f" · {len(cited)} trích dẫn" if len(cited) > 1 else ""
         parts.append(
             f"<details class='evidence' id='evidence-{n}'>"
