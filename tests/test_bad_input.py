@@ -63,7 +63,7 @@ def chat(service):
     respond = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "respond")
 
     def ask(question: str, doc_ids: list[str] | None = None) -> tuple[str, str]:
-        *_, (history, evidence, cleared, *_take_away) = respond(question, [], doc_ids or [], [])
+        *_, (history, evidence, cleared, *_take_away) = respond(question, [], doc_ids or [], "", "", "", [])   # no place, kind, year filter
         assert cleared == "" and history[-1]["role"] == "assistant"
         return str(history[-1]["content"]), evidence if isinstance(evidence, str) else ""
 
