@@ -69,10 +69,11 @@ def asked_period(question: str) -> Period | None:
     return period
 
 
-def asked_kind(question: str) -> str:
-    """The kind of document the question is about, when it says ("theo báo cáo ...")."""
+def asked_kind(question: str) -> tuple[str, str]:
+    """(kind, the phrase naming it) of the document the question is about, when it says
+    ("theo báo cáo ..." -> ("bao cao", "theo bao cao")); ("", "") when it does not."""
     match = _KIND_NAMED.search(fold(question).lower())
-    return fold(match.group(1)) if match else ""
+    return (fold(match.group(1)), match.group(0)) if match else ("", "")
 
 
 def asked_levels(question: str, records: dict[str, DocumentRecord]) -> dict[str, str]:
@@ -185,7 +186,7 @@ def report_scope(question: str, records: dict[str, DocumentRecord], candidates: 
     # are another series). A document the question calls a plan is a plan, or the
     # decision that issues one; documents alone in their series stay, since "theo kế
     # hoạch của Bộ ..." often names a document the report only mentions.
-    kind = asked_kind(question)
+    kind, kind_phrase = asked_kind(question)
     serial = {d for ms in by_series.values() if len(ms) > 1 for d in ms}
     other_kind = {d for d in serial if fold(pool[d].meta.get("kind", "")) != kind
                   and kind not in fold(pool[d].title).lower()} if kind else set()
@@ -220,7 +221,7 @@ def report_scope(question: str, records: dict[str, DocumentRecord], candidates: 
         # The words that told the series' members apart ("Theo báo cáo 6 tháng đầu năm
         # 2022") name the report, not what is asked of it.
         if kind:
-            scope.naming.append(_KIND_NAMED.search(fold(question).lower()).group(0))
+            scope.naming.append(kind_phrase)
         # A period is the report's name when it is the report's own period; "năm 2024"
         # asked of a six-month report is what its programme for the year speaks of.
         if scope.period is not None and any(fit(pool[d], scope.period) == (0, 0) for d in chosen & serial):

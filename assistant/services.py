@@ -132,6 +132,8 @@ class AssistantService:
         return LLMAnswerer(chat_model, extractive)
 
     def _with_series(self, answer: Answer, analysis) -> Answer:
+        if not analysis.reports.series:      # most questions: no registry read on their path
+            return answer
         return with_series(answer, analysis, self.index.snapshot().records, self.index.section)
 
     def _section_text(self, doc_id: str, section_id: str) -> str | None:
@@ -339,9 +341,9 @@ class AssistantService:
         latest report, and the same figure in each other report of its series, cited."""
         question = self._checked(question, None)
         self.wait_ready()
-        doc_ids = self._narrowed(None, filters)
-        if doc_ids is not None and not doc_ids:
-            return {"question": question, "answer": NO_MATCHING_REPORT, "found": False, "points": []}
+        doc_ids, refused = self._unanswerable(question, None, filters)
+        if refused:
+            return {"question": question, "answer": refused.answer, "found": False, "points": []}
         analysis = self.retriever.analyze(question, "", doc_ids)
         docs = [hit.to_document() for hit in self.retriever.search(question, doc_ids, analysis=analysis)]
         answer = self.answerer.answer(question, docs, "", analysis) if docs else None
@@ -375,18 +377,26 @@ class AssistantService:
         records = self.documents()
         return [r for r in records if not filters or filters.matches(r)]
 
-    def _narrowed(self, doc_ids: list[str] | None, filters: ReportFilter | None) -> list[str] | None:
-        return filters.select(self.documents(), doc_ids) if filters else doc_ids
+    def _unanswerable(self, question: str, doc_ids: list[str] | None,
+                      filters: ReportFilter | None) -> tuple[list[str] | None, Answer | None]:
+        """The reports a question is asked of (the filters applied), or the answer when
+        there is none to ask: an empty store, a filter nothing matches."""
+        snapshot = self.index.snapshot()
+        if not snapshot.chunks:
+            return doc_ids, Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
+        if filters:
+            doc_ids = filters.select(list(snapshot.records.values()), doc_ids)
+            if not doc_ids:
+                return doc_ids, Answer(question=question, answer=NO_MATCHING_REPORT, found=False, mode=self.answerer.mode)
+        return doc_ids, None
 
     def ask(self, question: str, doc_ids: list[str] | None = None, history: list[Turn] | None = None,
             filters: ReportFilter | None = None) -> Answer:
         question = self._checked(question, doc_ids)
         self.wait_ready()
-        if not self.index.snapshot().chunks:
-            return Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
-        doc_ids = self._narrowed(doc_ids, filters)
-        if doc_ids is not None and not doc_ids:
-            return Answer(question=question, answer=NO_MATCHING_REPORT, found=False, mode=self.answerer.mode)
+        doc_ids, refused = self._unanswerable(question, doc_ids, filters)
+        if refused:
+            return refused
         rewritten = standalone_question(question, history or [])
         result: Answer = self.chain.invoke(
             {"input": rewritten.question, "focus": rewritten.focus, "doc_ids": doc_ids or None}
@@ -404,12 +414,9 @@ class AssistantService:
             return
         question = self._checked(question, doc_ids)
         self.wait_ready()
-        if not self.index.snapshot().chunks:
-            yield Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
-            return
-        doc_ids = self._narrowed(doc_ids, filters)
-        if doc_ids is not None and not doc_ids:
-            yield Answer(question=question, answer=NO_MATCHING_REPORT, found=False, mode=self.answerer.mode)
+        doc_ids, refused = self._unanswerable(question, doc_ids, filters)
+        if refused:
+            yield refused
             return
         rewritten = standalone_question(question, history or [])
         started = time.perf_counter()
