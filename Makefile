@@ -12,7 +12,7 @@ LLM_MODEL := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 LLM_STAMP := $(VENV)/.llm-installed
 LLM_PORT  ?= 8080
 
-.PHONY: eval-real install tools eval-parse run test test-chroma-server eval eval-llm variants bench-retrieval bench run-llm test-llm load clean
+.PHONY: bench-scale eval-real install tools eval-parse run test test-chroma-server eval eval-llm variants bench-retrieval bench run-llm test-llm load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -99,6 +99,15 @@ bench-retrieval: $(STAMP)
 # Speed and memory at 1, 10 and 100 reports, server start, compute bound: docs/BENCH.md
 bench: $(STAMP)
 	$(PY) scripts/bench.py --out docs/BENCH.md
+
+# The store at the scale of an archive (docs/SCALE.md): the 100-report confusable store
+# (make eval builds it), copied and grown by copies of its reports to SCALE_REPORTS;
+# first start, restart from the kept lexical index, latency, RSS, a report ingested by
+# another process against a `chroma run` server.
+SCALE_REPORTS ?= 1000
+bench-scale: $(STAMP)
+	$(PY) scripts/eval_confusable.py --size 100 --limit 1
+	$(PY) scripts/bench_scale.py --data data/confusable-100 --clone $(SCALE_REPORTS) --json eval/results/scale-$(SCALE_REPORTS).json
 
 # Loopback load test of the REST API (20 askers, 60 s, uploads during the run): docs/LOAD.md
 load: $(STAMP)

@@ -42,10 +42,10 @@ class DiacriticRestorer:
         self._pair_weight = pair_weight
 
     def _forms(self, folded: str) -> Counter[str]:
-        return self._stats.forms.get(folded, Counter()) + self._seed.forms.get(folded, Counter())
+        return self._stats.forms_of(folded) + self._seed.forms_of(folded)
 
     def _pair(self, prev: str, form: str) -> int:
-        return self._stats.pairs[(prev, form)] + self._seed.pairs[(prev, form)]
+        return self._stats.pair(prev, form) + self._seed.pair(prev, form)
 
     def restore(self, question: str) -> str:
         """The question with diacritics restored; unchanged if it already has some."""

@@ -81,7 +81,7 @@ class HybridRetriever(BaseRetriever):
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
                analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
         snapshot = self.index.snapshot()
-        if not snapshot.chunks:
+        if not snapshot.live_chunks:
             return []
         doc_ids = doc_ids if doc_ids is not None else self.doc_ids
         analysis = analysis or self.analyze(query, doc_ids=doc_ids)
@@ -95,7 +95,7 @@ class HybridRetriever(BaseRetriever):
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
-        lexical_hits = snapshot.lexical.search(query, self.fetch_k, snapshot.mask(doc_ids)) if self.mode != "dense" else []
+        lexical_hits = snapshot.search_lexical(query, self.fetch_k, doc_ids) if self.mode != "dense" else []
         # How well do the words match at all? A paraphrase ("bà con nhà nông", "mùa
         # màng") shares few words with any passage: then the dense side leads, and the
         # word-coverage reranker steps back.
@@ -114,7 +114,7 @@ class HybridRetriever(BaseRetriever):
         # Preferences that no amount of word overlap should undo come last, as factors.
         factors = self._preferences(snapshot, query, intent, doc_ids, analysis)
         for pos in fused:
-            fused[pos] *= factors(snapshot.chunks[pos])
+            fused[pos] *= factors(snapshot.by_position[pos])
         if intent.signer or intent.issued or intent.recipients:
             closing = intent.signer or intent.recipients
             self._route_to_metadata(snapshot, query, "closing" if closing else "preamble", fused, doc_ids)
@@ -124,10 +124,10 @@ class HybridRetriever(BaseRetriever):
         doc_weight: dict[str, float] = {}
         if self.doc_prior and len(snapshot.doc_ids) > 1 and not doc_ids:
             # Questions rarely name their report, but their words lean towards one.
-            doc_scores = snapshot.doc_lexical.scores(query)
-            top = float(doc_scores.max()) if len(doc_scores) else 0.0
+            doc_scores = snapshot.report_scores(query)
+            top = max(doc_scores.values(), default=0.0)
             if top > 0:
-                doc_weight = dict(zip(snapshot.doc_ids, doc_scores / top))
+                doc_weight = {d: score / top for d, score in doc_scores.items()}
 
         # Names as the user typed them: capitals, and diacritics or their absence.
         named = analysis.named if not doc_ids else set()
@@ -155,15 +155,15 @@ class HybridRetriever(BaseRetriever):
         the question names ("báo cáo", "kế hoạch") first."""
         ranked_docs: list[str] = []
         for pos, _ in sorted(fused.items(), key=lambda kv: -kv[1]):
-            doc = snapshot.chunks[pos].doc_id
+            doc = snapshot.by_position[pos].doc_id
             if doc not in ranked_docs:
                 ranked_docs.append(doc)
         ranked_docs += [d for d in snapshot.doc_ids if d not in ranked_docs and (not doc_ids or d in doc_ids)]
         ranked_docs.sort(key=lambda d: not kind_named(query, snapshot.records[d].title))
         top = max(fused.values(), default=1.0)
         for rank, doc in enumerate(ranked_docs):
-            for pos, chunk in enumerate(snapshot.chunks):
-                if chunk.doc_id == doc and chunk.section_id == section_id:
+            for pos in snapshot.doc_positions(doc):
+                if snapshot.by_position[pos].section_id == section_id:
                     fused[pos] = top * (2.0 - 0.01 * rank)
 
     def _rerank(self, snapshot: Snapshot, weights: dict[str, float], fused: dict[int, float], strength: float,
@@ -194,9 +194,9 @@ class HybridRetriever(BaseRetriever):
         best = ranked[0][1] if ranked else 1.0
         return [
             ScoredChunk(
-                chunk=snapshot.chunks[pos], doc_title=snapshot.records[snapshot.chunks[pos].doc_id].title,
+                chunk=snapshot.by_position[pos], doc_title=snapshot.records[snapshot.by_position[pos].doc_id].title,
                 score=score / best, dense=dense_scores.get(pos), lexical=lexical_scores.get(pos),
-                doc_level=snapshot.doc_level.get(snapshot.chunks[pos].doc_id, ""),
+                doc_level=snapshot.doc_level.get(snapshot.by_position[pos].doc_id, ""),
             )
             for pos, score in ranked
         ]

@@ -7,6 +7,7 @@ embeddings or Chroma client through the constructor.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -60,6 +61,13 @@ class FileOutcome:
         return asdict(self)
 
 
+def lexical_cache(settings: Settings, namespace: str) -> Path:
+    """Where this process keeps its lexical index between runs: one file per store (the
+    embedded one, or a server's database) and embedding model."""
+    store = hashlib.sha256(f"{settings.chroma_url or ''}|{settings.chroma_database or ''}".encode()).hexdigest()[:12]
+    return settings.data_dir / "lexical" / f"{namespace}-{store}.pkl"
+
+
 class AssistantService:
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None, chat_model=None) -> None:
         self.settings = settings
@@ -68,7 +76,8 @@ class AssistantService:
         )
         self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
         namespace = embedding_namespace(settings.embeddings)
-        self.index = DocumentIndex(self.client, namespace, self.embeddings, bigrams=settings.retrieval.bigrams)
+        self.index = DocumentIndex(self.client, namespace, self.embeddings, bigrams=settings.retrieval.bigrams,
+                                   cache=lexical_cache(settings, namespace))
         self.audit = ChromaAuditLog(self.client, namespace)
         secret = lambda value: value.get_secret_value() if value else None   # noqa: E731
         self.staff = StaffTokens.parse(secret(settings.staff_tokens), secret(settings.staff_token))
@@ -382,7 +391,7 @@ class AssistantService:
         """The reports a question is asked of (the filters applied), or the answer when
         there is none to ask: an empty store, a filter nothing matches."""
         snapshot = self.index.snapshot()
-        if not snapshot.chunks:
+        if not snapshot.live_chunks:
             return doc_ids, Answer(question=question, answer=EMPTY_INDEX, found=False, mode=self.answerer.mode)
         if filters:
             doc_ids = filters.select(list(snapshot.records.values()), doc_ids)

@@ -14,17 +14,26 @@ records first, then flip the registry record, then delete the old version, so a 
 a crash at any point leaves the old report or the new one, never a mix.
 
 Everything lives in Chroma, so several app processes sharing one Chroma server see the
-same reports; each process rebuilds its in-memory BM25 when the registry changes.
+same reports. A fifth collection, `<ns>-state`, holds the registry's generation: a token
+every writer changes after its switch. A reader checks that one record per question and
+reads the registry only when it changed; then it fetches the chunks of the versions that
+appeared and drops those of the versions that went, updating its in-memory BM25 per
+report (vectorstore/lexical.py), so a report ingested by another process is answerable
+after one registry read and that report's chunks, whatever the collection's size.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import pickle
 import re
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,6 +48,10 @@ from vectorstore.lexical import LexicalIndex, terms_of
 from vectorstore.vocabulary import SyllableStats
 
 Progress = Callable[[int, int], None]   # (chunks embedded, total)
+log = logging.getLogger(__name__)
+
+
+_COUNCIL_WORDS = frozenset(fold(t) for t in tokens("ủy ban nhân dân tỉnh huyện"))
 
 
 class StoreError(RuntimeError):
@@ -177,29 +190,45 @@ class IngestResult:
 
 @dataclass
 class Snapshot:
-    """What is live at one registry state: records, chunks, and a BM25 over them."""
+    """What is live at one registry state: records, chunks, and a BM25 over them.
+
+    Chunk positions are stable across snapshots: a report's chunks are appended when it
+    appears and tombstoned when it goes (`live`), so the lexical index and the per-chunk
+    caches carry over from one registry state to the next."""
 
     signature: tuple
     records: dict[str, DocumentRecord]
-    chunks: list[StoredChunk]
-    positions: dict[str, int]
+    by_position: list[StoredChunk]   # chunks of reports gone since stay there, not live
+    positions: dict[str, int]     # chunk id -> position, live chunks only
     lexical: LexicalIndex
     vocabulary: SyllableStats     # the reports' accented spellings, for restoring a question's
-    doc_of: np.ndarray            # doc_id per chunk, for per-report masks
-    doc_ids: list[str]            # one entry per report, in doc_lexical's order
+    ranges: dict[str, range]      # doc_id -> its chunks' positions
+    live: np.ndarray              # position -> live at this registry state
+    doc_ids: list[str]            # the live reports, sorted
     doc_lexical: LexicalIndex     # BM25 over whole reports: which report a question is about
+    doc_slots: dict[str, int]     # doc_id -> its position in doc_lexical
     doc_level: dict[str, str]     # "tinh" / "huyen": the administrative level a report speaks for
     identity: frozenset[str]      # folded word pairs naming the reports (place, issuer), and "ủy ban nhân dân tỉnh huyện"
     names: dict[str, frozenset[str]] = field(default_factory=dict)   # doc_id -> word pairs of its title, place, issuer
     places: dict[str, frozenset[str]] = field(default_factory=dict)  # doc_id -> word pairs of its place ("Hòa Sơn")
+    generation: str | None = None  # the registry's generation token this state was read at
 
     _terms: dict[int, tuple[set[str], list[tuple[str, set[str]]]]] = field(default_factory=dict)
+
+    @property
+    def live_chunks(self) -> int:
+        return int(np.count_nonzero(self.live))
+
+    @property
+    def chunks(self) -> list[StoredChunk]:
+        """The live chunks, in position order (a copy: for listing, not per question)."""
+        return [c for c, alive in zip(self.by_position, self.live) if alive]
 
     def passage_terms(self, pos: int) -> tuple[set[str], list[tuple[str, set[str]]]]:
         """(terms of heading path + chunk, [(sentence, its terms)]), computed once."""
         cached = self._terms.get(pos)
         if cached is None:
-            chunk = self.chunks[pos]
+            chunk = self.by_position[pos]
             spans = sentence_spans(chunk.text)
             header = next((chunk.text[s:e] for s, e in spans if chunk.text[s:e].startswith("|")), "")
             # A table row is read with its header ("| Chỉ tiêu | Năm 2026 |").
@@ -211,10 +240,30 @@ class Snapshot:
             self._terms[pos] = cached
         return cached
 
-    def mask(self, doc_ids: list[str] | None) -> np.ndarray | None:
+    def mask(self, doc_ids: list[str] | None) -> np.ndarray:
+        """Positions a search may return: the live chunks of these reports (all when None).
+        Always this state's, so a question keeps to the registry state it started at."""
         if not doc_ids:
-            return None
-        return np.isin(self.doc_of, doc_ids)
+            return self.live
+        out = np.zeros(len(self.live), dtype=bool)
+        for doc_id in doc_ids:
+            span = self.ranges.get(doc_id)
+            if span is not None:
+                out[span.start:span.stop] = True
+        return out & self.live
+
+    def search_lexical(self, query: str, k: int, doc_ids: list[str] | None = None) -> list:
+        """BM25 top k among these reports' live chunks (all when None)."""
+        spans = [self.ranges[d] for d in doc_ids if d in self.ranges] if doc_ids else None
+        return self.lexical.search(query, k, self.mask(doc_ids), spans)
+
+    def doc_positions(self, doc_id: str) -> range:
+        return self.ranges.get(doc_id, range(0))
+
+    def report_scores(self, query: str) -> dict[str, float]:
+        """BM25 of the question against each live report as a whole."""
+        scores = self.doc_lexical.scores(query)
+        return {d: float(scores[slot]) for d, slot in self.doc_slots.items()}
 
 
 def administrative_level(text: str) -> str:
@@ -239,8 +288,14 @@ def _record_from(meta: dict, document: str | None) -> DocumentRecord:
 
 
 class DocumentIndex:
-    def __init__(self, client, namespace: str, embeddings: Embeddings, embed_batch: int = 16, bigrams: bool = True):
+    def __init__(self, client, namespace: str, embeddings: Embeddings, embed_batch: int = 16, bigrams: bool = True,
+                 cache: Path | None = None):
         self._client = client
+        # This process's chunks and lexical index, kept on disk between runs: a new
+        # process starts from it and fetches only the versions the registry gained since.
+        self._cache = cache
+        self._saved_versions: int | None = None     # reports in the file on disk, None before one is
+        self._unsaved = 0                             # versions added or dropped since
         self._embeddings = embeddings
         self._embed_batch = embed_batch
         self._bigrams = bigrams
@@ -250,11 +305,14 @@ class DocumentIndex:
         self._write_lock = threading.RLock()
         self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._live: _LiveChunks | None = None      # what the snapshots share, updated per report
         # A version's sections never change (a new version gets new records), so they are
         # kept by version: the answerer reads a few sections per question, and fetching
         # a report's whole section list from Chroma each time cost ~4 ms a read.
         self._section_cache: OrderedDict[str, tuple[list[StoredSection], dict[str, StoredSection]]] = OrderedDict()
         self._section_cache_lock = threading.Lock()
+        self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vector_lock = threading.Lock()
         try:
             self._docs = client.get_or_create_collection(f"{namespace}-docs", embedding_function=None)
             self._sections = client.get_or_create_collection(f"{namespace}-sections", embedding_function=None)
@@ -262,8 +320,12 @@ class DocumentIndex:
                 f"{namespace}-chunks", embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
             self._sources = client.get_or_create_collection(f"{namespace}-sources", embedding_function=None)
+            self._state = client.get_or_create_collection(f"{namespace}-state", embedding_function=None)
+            if self.generation() is None:
+                self._bump_generation()     # a store written before the token: readers get one to compare
         except Exception as exc:
             raise StoreError(f"Không mở được kho Chroma: {exc}") from exc
+        self._names: dict[str, tuple[tuple, frozenset[str], frozenset[str], frozenset[str]]] = {}
 
     # ----- registry -----------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -291,6 +353,7 @@ class DocumentIndex:
                 if existing.title != report.title:
                     existing.title = report.title
                     self._put_record(existing)
+                    self._bump_generation()
                 return IngestResult(existing, "unchanged")
             duplicate = self._by_hash(report.content_hash)
             if duplicate:
@@ -312,8 +375,8 @@ class DocumentIndex:
             self._write_chunks(report, version, progress)
             self._put_source(report)
             self._put_record(record)                 # the switch: readers now see the new version
+            self._bump_generation()
             self._delete_versions(report.doc_id, keep=version)
-            self._snapshot = None
             return IngestResult(record, "replaced" if existing else "indexed")
 
     def delete(self, doc_id: str) -> bool:
@@ -321,10 +384,23 @@ class DocumentIndex:
             if self.document(doc_id) is None:
                 return False
             self._docs.delete(ids=[doc_id])          # invisible from here on
+            self._bump_generation()
             self._delete_versions(doc_id, keep=None)
             self._sources.delete(ids=[doc_id])
-            self._snapshot = None
             return True
+
+    _GENERATION = "registry"
+
+    def _bump_generation(self) -> None:
+        """Tell every reader, in any process, that the registry changed. A token, not a
+        counter: two writers need no read-modify-write to make it differ."""
+        self._state.upsert(ids=[self._GENERATION], embeddings=[[1.0]], documents=[uuid.uuid4().hex])
+
+    def generation(self) -> str | None:
+        """The registry's generation token; None for a store written before it existed
+        (then readers compare the registry itself, as they did)."""
+        got = self._state.get(ids=[self._GENERATION], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
 
     def _put_record(self, record: DocumentRecord) -> None:
         self._docs.upsert(
@@ -408,58 +484,221 @@ class DocumentIndex:
 
     # ----- reading ------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """The live state; rebuilt only when the registry changed (in any process)."""
+        """The live state. One small read when nothing changed (the generation token);
+        when something did, the registry, then only the chunks of versions new to this
+        process (in any process)."""
+        generation = self.generation()
+        current = self._snapshot
+        if current is not None and generation is not None and current.generation == generation:
+            return current
         records = {r.doc_id: r for r in self.documents()}
-        signature = tuple(sorted((r.doc_id, r.content_hash) for r in records.values()))
         with self._snapshot_lock:
-            if self._snapshot is not None and self._snapshot.signature == signature:
-                return self._snapshot
-            versions = [r.version for r in records.values()]
-            chunks: list[StoredChunk] = []
-            if versions:
-                got = self._chunks.get(where={"version": {"$in": versions}}, include=["metadatas", "documents"])
-                for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
-                    chunks.append(StoredChunk(
-                        chunk_id=cid, doc_id=meta["doc_id"], section_id=meta["section_id"],
-                        section_path=meta["section_path"], heading=meta["heading"], text=text,
-                        start=int(meta["start"]), end=int(meta["end"]), order=int(meta["order"]),
-                        programme=bool(meta["programme"]),
-                    ))
-            chunks.sort(key=lambda c: (c.doc_id, c.order))
-            doc_ids = sorted(records)
-            profiles = {d: [records[d].title, " ".join(str(v) for v in records[d].meta.values())] for d in doc_ids}
-            for c in chunks:
-                profiles[c.doc_id].append(c.text)
-            self._snapshot = Snapshot(
-                signature=signature, records=records, chunks=chunks,
-                positions={c.chunk_id: i for i, c in enumerate(chunks)},
-                lexical=LexicalIndex([c.search_text() for c in chunks], bigrams=self._bigrams),
-                vocabulary=SyllableStats([c.search_text() for c in chunks]),
-                doc_of=np.array([c.doc_id for c in chunks], dtype=object),
-                doc_ids=doc_ids,
-                doc_lexical=LexicalIndex(["\n".join(profiles[d]) for d in doc_ids], bigrams=self._bigrams),
-                doc_level={d: administrative_level("\n".join(profiles[d])) for d in doc_ids},
-                # A name is its whole run: "Hà Nam" names a report, "năm" alone does not.
-                # With a province's worth of places, their single syllables would be half
-                # the language ("bình quân", "đồng", "an ninh").
-                identity=frozenset(fold(t) for t in tokens("ủy ban nhân dân tỉnh huyện")) | frozenset(
-                    pair for r in records.values()
-                    for pair in name_pairs(" \n ".join([r.meta.get("place", ""), r.meta.get("issuer", "")]))
-                ),
-                names={d: name_pairs(" \n ".join([records[d].title, records[d].meta.get("place", ""),
-                                                   records[d].meta.get("issuer", "")])) for d in doc_ids},
-                places={d: name_pairs(records[d].meta.get("place", "")) for d in doc_ids},
-            )
+            current = self._snapshot
+            if current is not None and generation is not None and current.generation == generation:
+                return current
+            self._snapshot = self._advance(records, generation)
             return self._snapshot
+
+    # A store whose positions are mostly tombstones is compacted: rebuilt from its live
+    # reports, which costs what the first build did, once per as many replacements.
+    _COMPACT_MIN_DEAD = 5000
+
+    def _advance(self, records: dict[str, DocumentRecord], generation: str | None) -> Snapshot:
+        signature = tuple(sorted((r.doc_id, r.content_hash) for r in records.values()))
+        current = self._snapshot
+        if current is not None and current.signature == signature:
+            # same versions (a title changed, or another writer's no-op): no chunk moves
+            if records == current.records:
+                return replace(current, generation=generation)
+            return replace(current, generation=generation, records=records, **self._record_views(records))
+        versions = {r.version: r for r in records.values()}
+        # this process's chunks, else the ones it kept on disk, else none: build
+        live = self._live if current is not None else self._load_cache()
+        if live is not None and not live.worth_updating(versions, self._COMPACT_MIN_DEAD):
+            live = None
+        if live is None:
+            live = _LiveChunks(self._bigrams)
+        gone = [v for v in live.ranges if v not in versions]
+        live.remove(gone)
+        new = [v for v in versions if v not in live.ranges]
+        for first in range(0, len(new), self._FETCH_VERSIONS):
+            batch = new[first:first + self._FETCH_VERSIONS]
+            live.add(self._fetch_chunks(batch), {v: versions[v] for v in batch})
+        self._live = live
+        if len(new) > 100:
+            _return_freed_memory()      # a build's transient term lists, back to the system
+        self._unsaved += len(new) + len(gone)
+        if live.ranges and (self._saved_versions is None or self._unsaved >= max(50, len(live.ranges) // 20)):
+            self._save_cache(live)
+        ranges = {versions[v].doc_id: span for v, span in live.ranges.items() if v in versions}
+        if current is not None and current.by_position is live.chunks:
+            # the same chunks: patch the last snapshot's id map with what changed since
+            positions = dict(current.positions)
+            for span in live.removed_since_view:
+                for pos in span:
+                    positions.pop(live.chunks[pos].chunk_id, None)
+            positions.update((live.chunks[p].chunk_id, p) for p in range(live.view_mark, len(live.chunks)))
+        else:
+            positions = {live.chunks[p].chunk_id: p for span in ranges.values() for p in span}
+        live.mark_view()
+        return Snapshot(
+            signature=signature, records=records, by_position=live.chunks, positions=positions,
+            lexical=live.lexical, vocabulary=live.vocabulary, ranges=ranges, live=live.lexical.live.copy(),
+            doc_ids=sorted(records), doc_lexical=live.doc_lexical,
+            doc_slots={versions[v].doc_id: slot for v, slot in live.slots.items() if v in versions},
+            doc_level={versions[v].doc_id: level for v, level in live.levels.items() if v in versions},
+            generation=generation, _terms=live.terms, **self._record_views(records),
+        )
+
+    _FETCH_VERSIONS = 100
+    _CACHE_FORMAT = 1
+
+    def _load_cache(self) -> _LiveChunks | None:
+        if self._cache is None or not self._cache.is_file():
+            return None
+        try:
+            with open(self._cache, "rb") as f:
+                kept = pickle.load(f)
+            if kept.get("format") != self._CACHE_FORMAT or kept.get("bigrams") != self._bigrams:
+                return None
+            live = kept["live"]
+            live.terms, live.view_mark, live.removed_since_view = {}, 0, []
+            self._saved_versions, self._unsaved = len(live.ranges), 0
+            return live
+        except Exception as exc:    # a torn or foreign file: the store has everything, rebuild
+            log.warning("lexical cache %s unreadable (%s); rebuilding from the store", self._cache, exc)
+            return None
+
+    def _save_cache(self, live: _LiveChunks) -> None:
+        """Written whole and renamed, so a reader never opens a torn file; the saves
+        grow rarer as the collection grows (every 5% of its reports)."""
+        if self._cache is None:
+            return
+        try:
+            self._cache.parent.mkdir(parents=True, exist_ok=True)
+            part = self._cache.with_suffix(f".{os.getpid()}.part")
+            terms, live.terms = live.terms, {}
+            try:
+                with open(part, "wb") as f:
+                    pickle.dump({"format": self._CACHE_FORMAT, "bigrams": self._bigrams, "live": live}, f,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                live.terms = terms
+            os.replace(part, self._cache)
+            self._saved_versions, self._unsaved = len(live.ranges), 0
+        except OSError as exc:      # a full or read-only disk costs the next start time, nothing else
+            log.warning("lexical cache not written (%s)", exc)
+
+    def _record_views(self, records: dict[str, DocumentRecord]) -> dict:
+        """What the snapshot reads off the registry records alone (names, places,
+        identity), worked out once per record as it reads."""
+        for doc_id in [d for d in self._names if d not in records]:
+            del self._names[doc_id]
+        for doc_id, r in records.items():
+            key = (r.title, r.meta.get("place", ""), r.meta.get("issuer", ""))
+            if doc_id not in self._names or self._names[doc_id][0] != key:
+                self._names[doc_id] = (
+                    key, name_pairs(" \n ".join(key)), name_pairs(key[1]), name_pairs(" \n ".join(key[1:])))
+        views = {d: self._names[d] for d in sorted(records)}
+        return dict(
+            # A name is its whole run: "Hà Nam" names a report, "năm" alone does not.
+            # With a province's worth of places, their single syllables would be half
+            # the language ("bình quân", "đồng", "an ninh").
+            identity=_COUNCIL_WORDS.union(*(v[3] for v in views.values())),
+            names={d: v[1] for d, v in views.items()},
+            places={d: v[2] for d, v in views.items()},
+        )
+
+    def _fetch_chunks(self, versions: list[str]) -> dict[str, list[StoredChunk]]:
+        if not versions:
+            return {}
+        where = {"version": {"$in": versions}} if len(versions) > 1 else {"version": versions[0]}
+        got = self._chunks.get(where=where, include=["metadatas", "documents"])
+        out: dict[str, list[StoredChunk]] = {v: [] for v in versions}
+        for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
+            out[meta["version"]].append(StoredChunk(
+                chunk_id=cid, doc_id=meta["doc_id"], section_id=meta["section_id"],
+                section_path=meta["section_path"], heading=meta["heading"], text=text,
+                start=int(meta["start"]), end=int(meta["end"]), order=int(meta["order"]),
+                programme=bool(meta["programme"]),
+            ))
+        for chunks in out.values():
+            chunks.sort(key=lambda c: c.order)
+        return out
+
+    # A question kept to a few reports is scored exactly against their vectors here: a
+    # filtered Chroma query scans the metadata of the whole collection (36 ms at 26,554
+    # chunks, growing with it), fetching a report's vectors by id does not, and a
+    # version's vectors never change, so they are kept.
+    _EXACT_AT_MOST = 4096
+    _VECTOR_CACHE = 40_000
 
     def dense_search(self, vector: list[float], k: int, snapshot: Snapshot, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position in snapshot, cosine similarity), best first."""
         versions = [r.version for r in snapshot.records.values() if not doc_ids or r.doc_id in doc_ids]
         if not versions:
             return []
+        if doc_ids and sum(len(snapshot.doc_positions(d)) for d in doc_ids) <= self._EXACT_AT_MOST:
+            return self._exact_search(np.asarray(vector, dtype=np.float32), k, snapshot,
+                                      [r for r in snapshot.records.values() if r.doc_id in doc_ids])
+        if len(versions) == len(snapshot.records) and len(versions) > 1:
+            # Every report: a filter listing every version costs Chroma a metadata scan
+            # per question. Chunks of versions not live here (an ingest half done, one
+            # replaced since) are rare; ask for a few more and drop them.
+            got = self._chunks.query(query_embeddings=[vector], n_results=min(k + 16, snapshot.live_chunks) or 1,
+                                     include=["distances"])
+            hits = self._positions(got, snapshot)
+            if len(hits) >= min(k, snapshot.live_chunks):
+                return hits[:k]
         where = {"version": {"$in": versions}} if len(versions) > 1 else {"version": versions[0]}
-        got = self._chunks.query(query_embeddings=[vector], n_results=min(k, len(snapshot.chunks)) or 1,
+        got = self._chunks.query(query_embeddings=[vector], n_results=min(k, snapshot.live_chunks) or 1,
                                  where=where, include=["distances"])
+        return self._positions(got, snapshot)
+
+    def _exact_search(self, query: np.ndarray, k: int, snapshot: Snapshot,
+                      records: list[DocumentRecord]) -> list[tuple[int, float]]:
+        positions, blocks = [], []
+        for record in records:
+            span = snapshot.doc_positions(record.doc_id)
+            if not len(span):
+                continue
+            vectors = self._vectors(record.version, [snapshot.by_position[p].chunk_id for p in span], len(query))
+            positions.append(np.arange(span.start, span.stop))
+            blocks.append(vectors)
+        if not blocks:
+            return []
+        sims = np.concatenate(blocks) @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        at = np.concatenate(positions)
+        order = np.argsort(-sims, kind="stable")[:k]
+        return [(int(at[i]), float(sims[i])) for i in order]
+
+    def _vectors(self, version: str, chunk_ids: list[str], dim: int) -> np.ndarray:
+        """A version's chunk vectors, unit length, in the order of chunk_ids."""
+        with self._vector_lock:
+            kept = self._vector_cache.get(version)
+            if kept is not None:
+                self._vector_cache.move_to_end(version)
+                return kept
+        got = self._chunks.get(ids=chunk_ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        if len(by_id) < len(chunk_ids):
+            # deleted since the snapshot was made: what is gone scores nothing, and is not kept
+            return np.zeros((len(chunk_ids), dim), dtype=np.float32) if not by_id else self._unit(np.asarray(
+                [by_id.get(c, np.zeros(dim)) for c in chunk_ids], dtype=np.float32))
+        matrix = self._unit(np.asarray([by_id[c] for c in chunk_ids], dtype=np.float32))
+        with self._vector_lock:
+            self._vector_cache[version] = matrix
+            held = sum(len(m) for m in self._vector_cache.values())
+            while held > self._VECTOR_CACHE and len(self._vector_cache) > 1:
+                held -= len(self._vector_cache.popitem(last=False)[1])
+        return matrix
+
+    @staticmethod
+    def _unit(matrix: np.ndarray) -> np.ndarray:
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+    @staticmethod
+    def _positions(got, snapshot: Snapshot) -> list[tuple[int, float]]:
         hits = []
         for cid, dist in zip(got["ids"][0], got["distances"][0]):
             pos = snapshot.positions.get(cid)
@@ -503,3 +742,79 @@ class DocumentIndex:
 
     def section(self, doc_id: str, section_id: str) -> StoredSection | None:
         return self._version_sections(doc_id)[1].get(section_id)
+
+
+def _return_freed_memory() -> None:
+    """glibc keeps what Python freed in its arenas, so a process that built an index
+    from a whole store holds the build's peak for good; malloc_trim hands it back."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):     # not glibc: nothing to trim
+        pass
+
+
+class _LiveChunks:
+    """The chunks this process holds and the indexes over them, changed a version at a
+    time: a new version's chunks are appended, a gone one's tombstoned. Snapshots share
+    it; each keeps its own live mask and maps, so a question in flight keeps its state."""
+
+    _ADD_SLICE = 2000
+
+    def __init__(self, bigrams: bool) -> None:
+        self.chunks: list[StoredChunk] = []
+        self.lexical = LexicalIndex(bigrams=bigrams)
+        self.vocabulary = SyllableStats([])
+        self.doc_lexical = LexicalIndex(bigrams=bigrams)     # one passage per report
+        self.ranges: dict[str, range] = {}       # version -> chunk positions
+        self.slots: dict[str, int] = {}          # version -> position in doc_lexical
+        self.levels: dict[str, str] = {}         # version -> administrative level
+        self.terms: dict = {}                    # position -> passage terms (Snapshot.passage_terms)
+        # what changed since the last snapshot was made, so its chunk-id map is patched
+        self.view_mark = 0
+        self.removed_since_view: list[range] = []
+
+    def add(self, fetched: dict[str, list[StoredChunk]], records: dict[str, DocumentRecord]) -> None:
+        versions = [v for v in fetched if v not in self.ranges]
+        chunks = [c for v in versions for c in fetched[v]]
+        first = len(self.chunks)
+        self.chunks.extend(chunks)
+        # in slices, so the terms of a whole store are never held at once
+        for at in range(0, len(chunks), self._ADD_SLICE):
+            self.lexical.add([c.search_text() for c in chunks[at:at + self._ADD_SLICE]])
+        at = first
+        profiles = []
+        for v in versions:
+            self.ranges[v] = range(at, at + len(fetched[v]))
+            at += len(fetched[v])
+            record = records[v]
+            profile = "\n".join([record.title, " ".join(str(x) for x in record.meta.values())]
+                                + [c.text for c in fetched[v]])
+            profiles.append(profile)
+            self.levels[v] = administrative_level(profile)
+        for c in chunks:
+            self.vocabulary.add(c.search_text())
+        for v, slot in zip(versions, self.doc_lexical.add(profiles)):
+            self.slots[v] = slot
+
+    def worth_updating(self, versions: dict, min_dead: int) -> bool:
+        """False when, with the versions gone from `versions` removed, most positions
+        would be tombstones: then a rebuild is cheaper to hold."""
+        dead = (self.lexical.capacity - self.lexical.size) + sum(len(r) for v, r in self.ranges.items() if v not in versions)
+        return dead <= max(min_dead, self.lexical.capacity - dead)
+
+    def remove(self, versions: list[str]) -> None:
+        for v in versions:
+            span = self.ranges.pop(v)
+            self.lexical.remove(span)
+            for pos in span:
+                self.vocabulary.remove(self.chunks[pos].search_text())
+                self.terms.pop(pos, None)
+            self.doc_lexical.remove([self.slots.pop(v)])
+            self.levels.pop(v, None)
+            self.removed_since_view.append(span)
+
+    def mark_view(self) -> None:
+        self.view_mark = len(self.chunks)
+        self.removed_since_view = []

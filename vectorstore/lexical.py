@@ -1,6 +1,6 @@
-"""BM25 over Vietnamese syllables, with a diacritic-folded twin.
+"""BM25 over Vietnamese syllables, with a diacritic-folded twin, updated per report.
 
-Two bm25s indexes over the same chunks:
+Two BM25 indexes over the same passages:
 - folded: syllables with diacritics stripped ("ty le truong dat chuan") plus bigrams,
   so questions typed without diacritics match;
 - exact: syllables as written plus bigrams, which separates words that fold together
@@ -8,18 +8,31 @@ Two bm25s indexes over the same chunks:
 A query with diacritics is scored on both; one without, on the folded index only.
 Bigrams stand in for word segmentation (two-syllable words dominate Vietnamese);
 docs/EVAL.md compares this with plain syllables.
+
+The index grows by appending passages (a report's chunks at a time) and shrinks by
+tombstoning positions, so ingesting or deleting one report costs that report, not the
+collection. Postings live in immutable segments (CSR by term id) merged as an LSM tree
+merges runs: a new segment is merged with the last one while that one is at most
+MERGE_RATIO times its size, which keeps O(log n) segments and each posting merged
+O(log n) times. Term statistics (df, the number of live passages, their mean length)
+are kept current and applied at query time, so scores equal those of an index built
+from scratch over the live passages (Lucene's BM25, k1 1.5, b 0.75, as bm25s computes).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 
 from ingest.vntext import fold, folded_tokens, has_diacritics, search_tokens, with_bigrams
+
+K1, B = 1.5, 0.75
+MERGE_RATIO = 4
+EMPTY = "∅"      # a passage with no terms still has length 1, as bm25s counts it
 
 
 def index_terms(text: str, bigrams: bool = True) -> tuple[list[str], list[str]]:
@@ -33,29 +46,240 @@ def index_terms(text: str, bigrams: bool = True) -> tuple[list[str], list[str]]:
 
 @dataclass
 class LexicalHit:
-    index: int       # position in the corpus the index was built from
+    index: int       # position of the passage in the index (the snapshot's chunk position)
     score: float
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """Postings of some passages: for each term id present, the positions holding it and
+    how often. Never changed once built; a merge makes a new one."""
+
+    term_ids: np.ndarray     # sorted, unique (int32)
+    indptr: np.ndarray       # len(term_ids) + 1 (int64)
+    docs: np.ndarray         # positions, ascending within a term (int32)
+    tf: np.ndarray           # (uint16: a term 65,535 times in one passage is counted so)
+
+    @property
+    def postings(self) -> int:
+        return len(self.docs)
+
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return np.repeat(self.term_ids, np.diff(self.indptr)), self.docs, self.tf
+
+    def lookup(self, term_ids: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(index into term_ids asked, positions, tf) for each asked term present."""
+        if not len(self.term_ids):
+            return
+        at = np.searchsorted(self.term_ids, term_ids)
+        at_clipped = np.minimum(at, len(self.term_ids) - 1)
+        for i in np.flatnonzero(self.term_ids[at_clipped] == term_ids):
+            j = at_clipped[i]
+            lo, hi = self.indptr[j], self.indptr[j + 1]
+            yield int(i), self.docs[lo:hi], self.tf[lo:hi]
+
+
+def _segment(terms: np.ndarray, docs: np.ndarray, tf: np.ndarray) -> _Segment:
+    order = np.lexsort((docs, terms))
+    terms, docs, tf = terms[order], docs[order], tf[order]
+    term_ids, starts = np.unique(terms, return_index=True)
+    indptr = np.append(starts, len(terms)).astype(np.int64)
+    return _Segment(term_ids.astype(np.int32), indptr, docs.astype(np.int32),
+                    np.minimum(tf, np.iinfo(np.uint16).max).astype(np.uint16))
+
+
+class _BM25:
+    """One BM25 index (folded or exact terms) over positions 0..capacity-1."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._df = np.zeros(1024, dtype=np.int32)
+        self.lengths = np.zeros(0, dtype=np.float32)
+        self.segments: list[_Segment] = []
+
+    def term_id(self, term: str) -> int:
+        tid = self.vocab.get(term)
+        if tid is None:
+            tid = self.vocab[term] = len(self.vocab)
+            if tid >= len(self._df):
+                self._df = np.concatenate([self._df, np.zeros(len(self._df), dtype=np.int32)])
+        return tid
+
+    def df(self, term: str) -> int:
+        tid = self.vocab.get(term)
+        return int(self._df[tid]) if tid is not None else 0
+
+    def add(self, passages: list[list[str]], first: int) -> None:
+        terms, docs, tf, lengths = [], [], [], []
+        for offset, words in enumerate(passages):
+            counts: dict[int, int] = {}
+            for word in words or [EMPTY]:
+                tid = self.term_id(word)
+                counts[tid] = counts.get(tid, 0) + 1
+            terms.extend(counts)
+            tf.extend(counts.values())
+            docs.extend([first + offset] * len(counts))
+            lengths.append(len(words) or 1)
+        self.lengths = np.concatenate([self.lengths, np.asarray(lengths, dtype=np.float32)])
+        if not terms:
+            return
+        terms_a = np.asarray(terms, dtype=np.int32)
+        np.add.at(self._df, terms_a, 1)
+        self.segments.append(_segment(terms_a, np.asarray(docs, dtype=np.int32), np.asarray(tf, dtype=np.float32)))
+
+    def remove(self, dead: np.ndarray) -> None:
+        """Take the passages at these positions out of the term statistics (their
+        postings stay until the next merge, masked by the live mask)."""
+        for seg in self.segments:
+            hit = np.isin(seg.docs, dead)
+            if hit.any():
+                np.subtract.at(self._df, np.repeat(seg.term_ids, np.diff(seg.indptr))[hit], 1)
+
+    def merge(self, live: np.ndarray) -> None:
+        while len(self.segments) > 1 and self.segments[-2].postings <= MERGE_RATIO * self.segments[-1].postings:
+            a, b = self.segments[-2], self.segments[-1]
+            parts = [np.concatenate(x) for x in zip(a.triples(), b.triples())]
+            keep = live[parts[1]]        # postings of removed passages go at merge time
+            self.segments[-2:] = [_segment(parts[0][keep], parts[1][keep], parts[2][keep])]
+
+    def scores(self, words: list[str], live: np.ndarray, n: int, avgdl: float,
+               spans: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        out = np.zeros(len(self.lengths), dtype=np.float32)
+        # A term asked twice weighs twice, as bm25s's get_scores counts it.
+        asked: dict[int, int] = {}
+        for word in words:
+            tid = self.vocab.get(word)
+            if tid is not None:
+                asked[tid] = asked.get(tid, 0) + 1
+        if not asked or not n:
+            return out
+        ids = np.fromiter(asked, dtype=np.int32, count=len(asked))
+        times = np.fromiter(asked.values(), dtype=np.float32, count=len(asked))
+        df = self._df[ids].astype(np.float64)
+        idf = (np.log(1.0 + (n - df + 0.5) / (df + 0.5)) * times).astype(np.float32)
+        scale = B / max(avgdl, 1e-9)
+        for seg in self.segments:
+            found = list(seg.lookup(ids))
+            if spans is not None:
+                found = [cut for cut in (_within(hit, spans) for hit in found) if cut is not None]
+            if not found:
+                continue
+            # all asked terms of a segment in one pass: a posting's share is
+            # idf · tf / (tf + k1 · (1 - b + b · len / avgdl))
+            docs = np.concatenate([d for _, d, _ in found])
+            tf = np.concatenate([f for _, _, f in found]).astype(np.float32)
+            idf_each = np.repeat(idf[[i for i, _, _ in found]], [len(d) for _, d, _ in found])
+            norm = K1 * ((1 - B) + scale * self.lengths[docs])
+            out += np.bincount(docs, weights=idf_each * tf / (norm + tf), minlength=len(out)).astype(np.float32)
+        out[~live] = 0.0
+        return out
+
+
+def _within(hit: tuple[int, np.ndarray, np.ndarray], spans: tuple[np.ndarray, np.ndarray]):
+    """A term's postings inside the spans [start, stop) of positions: a term's positions
+    are sorted, so each span is two binary searches, not a pass over the postings."""
+    i, docs, tf = hit
+    lo, hi = np.searchsorted(docs, spans[0]), np.searchsorted(docs, spans[1])
+    pieces = [(a, b) for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+    if not pieces:
+        return None
+    if len(pieces) == 1:
+        return i, docs[pieces[0][0]:pieces[0][1]], tf[pieces[0][0]:pieces[0][1]]
+    at = np.concatenate([np.arange(a, b) for a, b in pieces])
+    return i, docs[at], tf[at]
+
+
+class _DocFreq(Mapping):
+    """df of a term among the live passages, read as a dict (`stats.df.get(term, 0)`)."""
+
+    def __init__(self, bm25: _BM25) -> None:
+        self._bm25 = bm25
+
+    def __getitem__(self, term: str) -> int:
+        if term not in self._bm25.vocab:
+            raise KeyError(term)
+        return self._bm25.df(term)
+
+    def get(self, term, default=None):
+        df = self._bm25.df(term)
+        return df if df or term in self._bm25.vocab else default
+
+    def __iter__(self):
+        return (t for t in self._bm25.vocab if self._bm25.df(t))
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._bm25._df[: len(self._bm25.vocab)]))
+
+
 class LexicalIndex:
-    def __init__(self, texts: list[str], bigrams: bool = True) -> None:
-        self.size = len(texts)
+    def __init__(self, texts: list[str] = (), bigrams: bool = True) -> None:
         self.bigrams = bigrams
-        self._folded = bm25s.BM25()
-        self._exact = bm25s.BM25()
+        self._folded = _BM25()
+        self._exact = _BM25()
+        self.live = np.zeros(0, dtype=bool)
+        # A report is added while questions are scored in other threads: both take the
+        # lock, held for array work only (terms are made outside it).
+        self._lock = threading.RLock()
+        self._live_length = [0.0, 0.0]      # summed lengths of live passages (folded, exact)
         # Document frequencies of folded terms: the answerer weighs question words by
         # how rare they are in what is indexed, and treats unseen words as off-topic.
-        self.df: Counter[str] = Counter()
-        self.df_exact: Counter[str] = Counter()     # as written: "dê" is not "để"
+        self.df = _DocFreq(self._folded)
+        self.df_exact = _DocFreq(self._exact)     # as written: "dê" is not "để"
         if texts:
-            folded, exact = zip(*(index_terms(t, bigrams) for t in texts))
-            for terms in folded:
-                self.df.update(set(terms))
-            for terms in exact:
-                self.df_exact.update(set(terms))
-            # bm25s wants at least one token per document
-            self._folded.index([list(f) or ["∅"] for f in folded], show_progress=False)
-            self._exact.index([list(e) or ["∅"] for e in exact], show_progress=False)
+            self.add(list(texts))
+
+    def __getstate__(self) -> dict:      # kept on disk (DocumentIndex's cache): no lock
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    @property
+    def size(self) -> int:
+        """Live passages."""
+        return int(np.count_nonzero(self.live))
+
+    @property
+    def capacity(self) -> int:
+        """Positions handed out, live or removed: the length of a score vector."""
+        return len(self.live)
+
+    def add(self, texts: list[str]) -> range:
+        """Index passages at the next positions; returns those positions."""
+        folded, exact = zip(*(index_terms(t, self.bigrams) for t in texts)) if texts else ((), ())
+        with self._lock:
+            first = self.capacity
+            self._folded.add(list(folded), first)
+            self._exact.add(list(exact), first)
+            self.live = np.concatenate([self.live, np.ones(len(texts), dtype=bool)])
+            self._live_length[0] += float(self._folded.lengths[first:].sum())
+            self._live_length[1] += float(self._exact.lengths[first:].sum())
+            self._merge()
+            return range(first, self.capacity)
+
+    def remove(self, positions) -> None:
+        with self._lock:
+            dead = np.asarray([p for p in positions if self.live[p]], dtype=np.int32)
+            if not len(dead):
+                return
+            self._folded.remove(dead)
+            self._exact.remove(dead)
+            live = self.live.copy()      # a snapshot's mask is its own; this one is replaced whole
+            live[dead] = False
+            self.live = live
+            self._live_length[0] -= float(self._folded.lengths[dead].sum())
+            self._live_length[1] -= float(self._exact.lengths[dead].sum())
+
+    def _merge(self) -> None:
+        self._folded.merge(self.live)
+        self._exact.merge(self.live)
+
+    @property
+    def segments(self) -> int:
+        return len(self._folded.segments)
 
     def idf(self, term: str) -> float:
         """BM25-style idf; a term never seen gets the rarest possible weight."""
@@ -63,21 +287,42 @@ class LexicalIndex:
         df = self.df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def scores(self, query: str) -> np.ndarray:
-        if not self.size:
-            return np.zeros(0, dtype=np.float32)
-        folded, exact = index_terms(query, self.bigrams)
-        total = np.asarray(self._folded.get_scores(folded), dtype=np.float32)
-        if has_diacritics(query):
-            total = total + np.asarray(self._exact.get_scores(exact), dtype=np.float32)
-        return total
+    # Scoring only inside spans pays when they are few and small beside the collection:
+    # a question about one report of ten thousand reads that report's postings alone.
+    SPANS_AT_MOST = 64
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
-        """Top k by BM25; `allowed` is a boolean mask (e.g. one report only)."""
-        scores = self.scores(query)
+    def scores(self, query: str, spans: list[range] | None = None) -> np.ndarray:
+        """A score per position (0 for removed ones); with `spans`, positions outside them
+        may score 0 as well (they are not read when that is cheaper)."""
+        folded, exact = index_terms(query, self.bigrams)
+        within = None
+        if spans is not None and len(spans) <= self.SPANS_AT_MOST \
+                and sum(len(r) for r in spans) * 8 < self.capacity:
+            within = (np.asarray([r.start for r in spans], dtype=np.int64), np.asarray([r.stop for r in spans], dtype=np.int64))
+        with self._lock:
+            n = self.size
+            if not n:
+                return np.zeros(self.capacity, dtype=np.float32)
+            total = self._folded.scores(folded, self.live, n, self._live_length[0] / n, within)
+            if has_diacritics(query):
+                total += self._exact.scores(exact, self.live, n, self._live_length[1] / n, within)
+            return total
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None,
+               spans: list[range] | None = None) -> list[LexicalHit]:
+        """Top k by BM25; `allowed` is a boolean mask over positions (e.g. one report
+        only), `spans` the same positions as ranges when the caller has them."""
+        scores = self.scores(query, spans)
         if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        order = np.argsort(-scores, kind="stable")[:k]
+            # positions added after the caller's snapshot was made are not its to see
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[: min(len(allowed), len(scores))] = allowed[: len(scores)]
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        if not k:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        order = top[np.lexsort((top, -scores[top]))]      # best first; ties by position, as a stable sort
         return [LexicalHit(int(i), float(scores[i])) for i in order if scores[i] > 0]
 
 
