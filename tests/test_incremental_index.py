@@ -124,7 +124,7 @@ def test_a_second_process_fetches_only_the_new_reports_chunks(make_service, tmp_
     reader.ask(question)                     # the reader holds the two reports
     fetched = []
     original = reader.index._fetch_chunks
-    monkeypatch_fetch = lambda versions: fetched.append(list(versions)) or original(versions)  # noqa: E731
+    monkeypatch_fetch = lambda versions, records=None: fetched.append(list(versions)) or original(versions, records)  # noqa: E731
     reader.index._fetch_chunks = monkeypatch_fetch
 
     plan = writer.ingest_path(HOA_SON).record
@@ -155,7 +155,7 @@ def test_a_second_process_fetches_only_the_new_reports_chunks(make_service, tmp_
 def _fetches(service) -> list[list[str]]:
     fetched: list[list[str]] = []
     original = service.index._fetch_chunks
-    service.index._fetch_chunks = lambda versions: fetched.append(list(versions)) or original(versions)
+    service.index._fetch_chunks = lambda versions, records=None: fetched.append(list(versions)) or original(versions, records)
     return fetched
 
 
