@@ -147,11 +147,18 @@ def clone(data: Path, target: int) -> dict:
 
 
 # ----- the measures, each in its own process -----------------------------------------
-def questions(limit: int) -> list[str]:
+def questions(limit: int, service=None) -> list[str]:
+    """The confusable corpus' questions about the reports the store was built from (its
+    copies, "-k<n>", are not counted), so each asks of reports the store holds."""
+    import re
+
     from confusable_corpus import corpus
     from confusable_corpus import questions as make
 
-    return [q["q"] for q in make(corpus(724))][:limit]
+    size = 724
+    if service is not None:
+        size = sum(1 for r in service.documents() if not re.search(r"-k\d+$", r.doc_id)) or size
+    return [q["q"] for q in make(corpus(size))][:limit]
 
 
 def timed_asks(service, qs: list[str]) -> dict:
@@ -192,7 +199,7 @@ def role_embedded(args) -> dict:
     service = make_service(args.data)
     out = {"rss_after_model_mib": status_mib("VmRSS")}
     out |= cold_snapshot(service)
-    out |= timed_asks(service, questions(args.questions))
+    out |= timed_asks(service, questions(args.questions, service))
     out |= unchanged_check(service)
     report, question = new_report(0)
     t = time.perf_counter()
@@ -211,7 +218,7 @@ def role_restart(args) -> dict:
     """A process started on a store whose lexical index this machine kept on disk."""
     service = make_service(args.data)
     out = cold_snapshot(service) | {"rss_after_snapshot_mib": status_mib("VmRSS")}
-    out |= timed_asks(service, questions(min(args.questions, 40)))
+    out |= timed_asks(service, questions(min(args.questions, 40), service))
     out["peak_rss_mib"] = status_mib("VmHWM")
     return out
 
@@ -242,7 +249,7 @@ def role_server_reader(args) -> dict:
     service = make_service(args.data, args.chroma_url)
     out = {"rss_after_model_mib": status_mib("VmRSS")}
     out |= cold_snapshot(service)
-    out |= timed_asks(service, questions(min(args.questions, 40)))
+    out |= timed_asks(service, questions(min(args.questions, 40), service))
     out |= unchanged_check(service)
     for n in (1, 2):                       # two reports, each by a writer process
         report, question = new_report(n)
