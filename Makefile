@@ -50,7 +50,7 @@ test: $(STAMP) $(CHROMIUM) $(DOC_TOOLS)
 # (.ci/run starts one on loopback and stops it by its PID).
 SERVER_TESTS := tests/test_index.py tests/test_answers.py tests/test_api.py tests/test_cli.py \
 	tests/test_bad_input.py tests/test_app.py tests/test_crash.py tests/test_generative.py \
-	tests/test_answer_shapes.py
+	tests/test_answer_shapes.py tests/test_incremental_index.py
 test-chroma-server: $(STAMP)
 	test -n "$$ASSISTANT_CHROMA_URL" || { echo "set ASSISTANT_CHROMA_URL (see .ci/run)"; exit 2; }
 	$(PY) -m pytest -q $(SERVER_TESTS)
