@@ -694,11 +694,10 @@ class DocumentIndex:
                 return kept
         got = self._chunks.get(ids=chunk_ids, include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"]))
+        # a chunk deleted since the snapshot was made scores nothing
+        matrix = self._unit(np.asarray([by_id.get(c, np.zeros(dim)) for c in chunk_ids], dtype=np.float32))
         if len(by_id) < len(chunk_ids):
-            # deleted since the snapshot was made: what is gone scores nothing, and is not kept
-            return np.zeros((len(chunk_ids), dim), dtype=np.float32) if not by_id else self._unit(np.asarray(
-                [by_id.get(c, np.zeros(dim)) for c in chunk_ids], dtype=np.float32))
-        matrix = self._unit(np.asarray([by_id[c] for c in chunk_ids], dtype=np.float32))
+            return matrix          # not kept: that version is going
         with self._vector_lock:
             self._vector_cache[version] = matrix
             held = sum(len(m) for m in self._vector_cache.values())
