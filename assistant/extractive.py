@@ -414,6 +414,7 @@ class ExtractiveAnswerer:
             "heading_line": float(text.strip() == meta.get("heading", "").strip()),
             "length": math.log1p(len(text)), "scope": float(meta["doc_id"] in ctx.analysis.scope),
             "focus": float(bool(ctx.analysis.focus)),
+            "share": float(meta.get("share") or 0.0),
         }
 
     def gate_features(self, ctx: "_Context", ranked: list[tuple[float, "_Unit"]]) -> dict[str, float]:
@@ -444,6 +445,8 @@ class ExtractiveAnswerer:
             "rule_unseen": float(rules.reason == "topic words no report uses"),
             "rule_low_coverage": float(rules.reason == "too little of the question covered"),
             "rule_no_fit": float(rules.reason == "no sentence gives the kind of answer asked"),
+            "best_share": float(best.doc.metadata.get("share") or 0.0) if best else 0.0,
+            "top_share": max((float(u.doc.metadata.get("share") or 0.0) for u in ctx.units), default=0.0),
         }
 
     def rank_units(self, ctx: "_Context") -> list[tuple[float, "_Unit"]]:
@@ -682,7 +685,10 @@ class ExtractiveAnswerer:
             text = doc.page_content
             chunk_terms = self._terms(doc.metadata["section_path"] + "\n" + text)
             chunk_cov = best_coverage(wordings, chunk_terms)
-            prior = 1.0 / (1 + rank)
+            # How much the passage's place in the retrieved order counts: the learned
+            # ranker's belief that it answers, where it ran, else its rank.
+            share = doc.metadata.get("share")
+            prior = share if share is not None else 1.0 / (1 + rank)
             headers = self._header_rows(doc, completer) if _ROW.search(text) else set()
             for s, e in self._spans(text):
                 unit = _Unit(doc, s, e)

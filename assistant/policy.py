@@ -28,18 +28,19 @@ from pathlib import Path
 import numpy as np
 
 PACKAGED = Path(__file__).with_name("data") / "policy.json"
+RANKER = Path(__file__).with_name("data") / "ranker.json"      # scripts/train_ranker.py
 
 UNIT_FEATURES = (
     "score", "coverage", "chunk_coverage", "rank_prior", "fused", "dense", "lexical", "relative_score",
     "coverage_gap", "fits", "has_figure", "figure_asked", "figure_fits", "key_terms", "counted", "other_year",
     "figure_names", "year_stated", "programme", "programme_future", "programme_past", "attachment", "table_row",
-    "bullet", "heading_line", "length", "scope", "focus",
+    "bullet", "heading_line", "length", "scope", "focus", "share",
 )
 GATE_FEATURES = (
     "best", "second", "margin", "best_coverage", "best_chunk_coverage", "best_dense", "best_rank", "unseen",
     "units", "figure_asked", "date_asked", "who_asked", "listing", "future", "why", "typed_accents", "scope",
     "unknown_documents", "years_asked", "best_fits", "best_key_terms", "best_other_year", "rule_answers",
-    "rule_agrees", "rule_unseen", "rule_low_coverage", "rule_no_fit",
+    "rule_agrees", "rule_unseen", "rule_low_coverage", "rule_no_fit", "best_share", "top_share",
 )
 
 
@@ -52,15 +53,22 @@ class LinearModel:
     mean: list[float]
     scale: list[float]
 
-    def probability(self, features: dict[str, float]) -> float:
+    def score(self, features: dict[str, float]) -> float:
         z = self.bias
         for name, w, m, s in zip(self.names, self.weights, self.mean, self.scale):
             z += w * (float(features.get(name, 0.0)) - m) / s
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        return z
+
+    def probability(self, features: dict[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-max(min(self.score(features), 30.0), -30.0)))
 
     def to_json(self) -> dict:
         return {"names": list(self.names), "weights": self.weights, "bias": self.bias, "mean": self.mean,
                 "scale": self.scale}
+
+    @classmethod
+    def load(cls, path: Path) -> "LinearModel":
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
     @classmethod
     def from_json(cls, data: dict) -> "LinearModel":

@@ -8,8 +8,11 @@ get a boost for chunks inside programme parts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import numpy as np
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -18,13 +21,26 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.answer_type import satisfies
-from assistant.coverage import coverage
+from assistant.coverage import best_coverage, coverage
 from assistant.intent import kind_named
+from assistant.policy import LinearModel
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
 from assistant.synonyms import Thesaurus
 from vectorstore.document_index import DocumentIndex, Snapshot, StoredChunk
+from vectorstore.lexical import terms_of
 
 Mode = Literal["hybrid", "dense", "lexical"]
+
+# What the learned ranker (scripts/train_ranker.py) reads of each candidate passage: the
+# hand-tuned order's own score and rank, each side's score and rank, how much of the
+# question its best sentence, its chunk and its headings carry, whether it states the
+# kind of answer asked, and the preferences the rules apply as factors.
+RANKER_FEATURES = (
+    "rules", "rules_rank", "lexical", "lexical_rank", "lexical_found", "dense", "dense_gap", "dense_rank",
+    "dense_found", "sentence", "sentence_best_wording", "chunk", "heading", "heading_only", "confidence",
+    "lexical_x_confidence", "dense_x_doubt", "typed", "typed_asked", "factor", "programme_future",
+    "programme_past", "closing", "preamble", "table", "depth", "length", "same_section_above",
+)
 
 
 @dataclass
@@ -35,6 +51,7 @@ class ScoredChunk:
     dense: float | None       # cosine similarity, when the dense side found it
     lexical: float | None     # BM25 score, when the lexical side found it
     doc_level: str = ""       # "tinh" / "huyen" / "" for the chunk's report
+    share: float | None = None  # the learned ranker's belief that this passage answers
 
     def to_document(self) -> Document:
         c = self.chunk
@@ -45,7 +62,7 @@ class ScoredChunk:
                 "section_id": c.section_id, "section_path": c.section_path, "heading": c.heading,
                 "start": c.start, "end": c.end, "order": c.order, "programme": c.programme,
                 "score": round(self.score, 4), "dense": self.dense, "lexical": self.lexical,
-                "doc_level": self.doc_level,
+                "doc_level": self.doc_level, "share": self.share,
             },
         )
 
@@ -70,6 +87,9 @@ class HybridRetriever(BaseRetriever):
     adaptive: float = 4.0      # 0 = fixed weights; >0 = lean on dense when words match poorly
     doc_ids: list[str] | None = None
     thesaurus: Thesaurus | None = None
+    # The learned order of the head (assistant/data/ranker.json); None keeps the rules'.
+    ranker: LinearModel | None = None
+    ranker_depth: int = 24
 
     analyzer: QuestionAnalyzer | None = None
 
@@ -79,7 +99,10 @@ class HybridRetriever(BaseRetriever):
         return self.analyzer.analyze(query, self.index.snapshot(), focus, doc_ids)
 
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
-               analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
+               analysis: QuestionAnalysis | None = None,
+               collect: list[tuple[int, dict[str, float]]] | None = None) -> list[ScoredChunk]:
+        """The passages that best answer `query`, best first. `collect`, when given, receives
+        each head candidate's position and ranker features (what scripts/train_ranker.py fits on)."""
         snapshot = self.index.snapshot()
         if not snapshot.live_chunks:
             return []
@@ -113,12 +136,31 @@ class HybridRetriever(BaseRetriever):
             fused = self._rerank(snapshot, weights, fused, self.rerank_weight * (confidence if self.adaptive else 1.0), intent)
         # Preferences that no amount of word overlap should undo come last, as factors.
         factors = self._preferences(snapshot, query, intent, doc_ids, analysis)
+        applied: dict[int, float] = {}
+        shares: dict[int, float] = {}
         for pos in fused:
-            fused[pos] *= factors(snapshot.by_position[pos])
+            applied[pos] = factors(snapshot.by_position[pos])
+            fused[pos] *= applied[pos]
+        if self.ranker is not None or collect is not None:
+            rows = self.candidate_features(snapshot, analysis, fused, dense_scores, lexical_scores, applied, confidence)
+            if collect is not None:
+                collect.extend(rows)
+            if self.ranker is not None and rows:
+                # The head in the learned order, still above everything below it; each
+                # passage's share of the softmax over the head is the ranker's belief that
+                # it is the one that answers (fit listwise, so calibrated as such:
+                # docs/EVAL.md), which the answer gate reads.
+                top = max(fused.values())
+                z = np.array([self.ranker.score(features) for _, features in rows])
+                p = np.exp(z - z.max())
+                p /= p.sum()
+                for (pos, _), zi, pi in zip(rows, z, p):
+                    fused[pos] = top * (2.0 + math.tanh(zi / 4.0))
+                    shares[pos] = float(pi)
         if intent.signer or intent.issued or intent.recipients:
             closing = intent.signer or intent.recipients
             self._route_to_metadata(snapshot, query, "closing" if closing else "preamble", fused, doc_ids)
-        return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k)
+        return self._top(snapshot, fused, dense_scores, lexical_scores, k or self.k, shares)
 
     def _preferences(self, snapshot: Snapshot, query: str, intent, doc_ids, analysis: QuestionAnalysis):
         doc_weight: dict[str, float] = {}
@@ -188,8 +230,62 @@ class HybridRetriever(BaseRetriever):
                 out[pos] += self.answer_type_bonus
         return out
 
+    def candidate_features(self, snapshot: Snapshot, analysis: QuestionAnalysis, fused: dict[int, float],
+                           dense_scores: dict[int, float], lexical_scores: dict[int, float],
+                           factors: dict[int, float], confidence: float) -> list[tuple[int, dict[str, float]]]:
+        """RANKER_FEATURES of the head of the rules' order (`ranker_depth` passages)."""
+        head = sorted(fused.items(), key=lambda kv: -kv[1])[: self.ranker_depth]
+        if not head:
+            return []
+        intent, weights = analysis.intent, analysis.weights
+        best = head[0][1] or 1.0
+        lexical_order = {p: i for i, p in enumerate(sorted(lexical_scores, key=lambda p: -lexical_scores[p]))}
+        dense_order = {p: i for i, p in enumerate(sorted(dense_scores, key=lambda p: -dense_scores[p]))}
+        top_lexical = max(lexical_scores.values(), default=0.0) or 1.0
+        top_dense = max(dense_scores.values(), default=0.0)
+        typed_asked = bool(intent.number or intent.percent or intent.rank or intent.code or intent.who or intent.date)
+        rows = []
+        seen_sections: set[tuple[str, str]] = set()
+        for rank, (pos, score) in enumerate(head):
+            chunk = snapshot.by_position[pos]
+            chunk_terms, sentences = snapshot.passage_terms(pos)
+            covered = [(coverage(weights, terms), text, terms) for text, terms in sentences]
+            sentence = max(c for c, _, _ in covered)
+            heading = coverage(weights, terms_of(chunk.section_path))
+            typed = typed_asked and any(c >= 0.5 * sentence and satisfies(text, intent) for c, text, _ in covered)
+            dense = dense_scores.get(pos)
+            lexical = lexical_scores.get(pos)
+            key = (chunk.doc_id, chunk.section_id)
+            doubt = 1.0 - confidence
+            rows.append((pos, {
+                "rules": score / best, "rules_rank": 1.0 / (1 + rank),
+                "lexical": (lexical or 0.0) / top_lexical,
+                "lexical_rank": 1.0 / (1 + lexical_order[pos]) if pos in lexical_order else 0.0,
+                "lexical_found": float(lexical is not None),
+                "dense": dense or 0.0, "dense_gap": (top_dense - dense) if dense is not None else 0.2,
+                "dense_rank": 1.0 / (1 + dense_order[pos]) if pos in dense_order else 0.0,
+                "dense_found": float(dense is not None),
+                "sentence": sentence,
+                "sentence_best_wording": max((best_coverage(analysis.wordings, t) for _, _, t in covered), default=0.0),
+                "chunk": coverage(weights, chunk_terms), "heading": heading,
+                "heading_only": float(heading > 0 and sentence == 0),
+                "confidence": confidence, "lexical_x_confidence": confidence * (lexical or 0.0) / top_lexical,
+                "dense_x_doubt": doubt * (dense or 0.0),
+                "typed": float(typed), "typed_asked": float(typed_asked), "factor": factors.get(pos, 1.0),
+                "programme_future": float(chunk.programme and intent.future),
+                "programme_past": float(chunk.programme and intent.past),
+                "closing": float(chunk.section_id == "closing"), "preamble": float(chunk.section_id == "preamble"),
+                "table": float(chunk.text.lstrip().startswith("|")),
+                "depth": float(chunk.section_id.count(".")) / 4.0,
+                "length": min(len(chunk.text), 2000) / 1000.0,
+                "same_section_above": float(key in seen_sections),
+            }))
+            seen_sections.add(key)
+        return rows
+
     @staticmethod
-    def _top(snapshot: Snapshot, fused, dense_scores, lexical_scores, k: int) -> list[ScoredChunk]:
+    def _top(snapshot: Snapshot, fused, dense_scores, lexical_scores, k: int,
+             shares: dict[int, float]) -> list[ScoredChunk]:
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         best = ranked[0][1] if ranked else 1.0
         return [
@@ -197,6 +293,7 @@ class HybridRetriever(BaseRetriever):
                 chunk=snapshot.by_position[pos], doc_title=snapshot.records[snapshot.by_position[pos].doc_id].title,
                 score=score / best, dense=dense_scores.get(pos), lexical=lexical_scores.get(pos),
                 doc_level=snapshot.doc_level.get(snapshot.by_position[pos].doc_id, ""),
+                share=shares.get(pos),
             )
             for pos, score in ranked
         ]

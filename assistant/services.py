@@ -36,7 +36,7 @@ from vectorstore.document_index import DocumentIndex, DocumentRecord, IngestResu
 from vectorstore.embeddings import embedding_namespace, make_embeddings
 from assistant.retrieval import HybridRetriever
 from assistant.series import series_points, with_series
-from assistant.policy import LearnedPolicy
+from assistant.policy import RANKER, LearnedPolicy, LinearModel
 from assistant.question import QuestionAnalyzer
 from assistant.report_scope import ReportFilter
 from assistant.synonyms import Thesaurus
@@ -90,7 +90,10 @@ class AssistantService:
             dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
             restore_diacritics=r.restore_diacritics, rerank_weight=r.rerank_weight, rerank_depth=r.rerank_depth,
             adaptive=r.adaptive, answer_type_bonus=r.answer_type_bonus, thesaurus=thesaurus,
+            # the learned answer policy was fit on the passages in the learned order
             analyzer=self.analyzer,
+            ranker=LinearModel.load(RANKER) if "learned" in (r.ranker, settings.answer.policy) else None,
+            ranker_depth=r.ranker_depth,
         )
         a = settings.answer
         policy = AnswerPolicy(min_coverage=a.min_coverage, min_sentence=a.min_sentence, max_quotes=a.max_quotes)

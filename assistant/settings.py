@@ -37,6 +37,11 @@ class RetrievalSettings(BaseModel):
     # Rewrite everyday words the reports never use ("chích ngừa") into theirs ("tiêm
     # chủng"), from the packaged thesaurus (assistant/data/vi_synonyms.txt).
     synonyms: bool = True
+    # "rules": the hand-tuned fusion, rerank and preferences order the passages;
+    # "learned": those signals are features of a linear ranker fit on the labelled
+    # questions (assistant/data/ranker.json, scripts/train_ranker.py) that reorders the head.
+    ranker: Literal["rules", "learned"] = "rules"
+    ranker_depth: int = 24
 
 
 class AnswerSettings(BaseModel):
