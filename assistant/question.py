@@ -148,7 +148,10 @@ class QuestionAnalyzer:
             candidates = set(analysis.named) or None
             if doc_ids:
                 candidates = set(doc_ids) & candidates if candidates else set(doc_ids)
-            analysis.reports = report_scope(question, snapshot.records, candidates, snapshot.doc_level)
+            def speaking_of(year: str) -> set[str]:
+                return {d for d, score in snapshot.report_scores(year).items() if score > 0}
+
+            analysis.reports = report_scope(question, snapshot.records, candidates, snapshot.doc_level, speaking_of)
 
         analysis.identity = frozenset().union(*(question_identity(w, snapshot.identity)
                                                 for w in [question, rewrite.text, *rewrite.variants]))

@@ -18,6 +18,8 @@ A report alone in its series is never set aside by these rules: a sentence's own
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import re
 from dataclasses import dataclass, field
 
@@ -162,9 +164,11 @@ def without_naming(text: str, naming: list[str]) -> str:
 
 
 def report_scope(question: str, records: dict[str, DocumentRecord], candidates: set[str] | None,
-                 text_levels: dict[str, str] | None = None) -> ReportScope:
+                 text_levels: dict[str, str] | None = None,
+                 speaking_of: Callable[[str], set[str]] | None = None) -> ReportScope:
     """The reports among `candidates` (None: all) that answer a question. `text_levels`:
-    the level a report's text speaks for ("tinh"/"huyen"), where its header states none."""
+    the level a report's text speaks for ("tinh"/"huyen"), where its header states none.
+    `speaking_of(year)`: the reports whose text names that year."""
     pool = {d: r for d, r in records.items() if candidates is None or d in candidates}
     levels = asked_levels(question, pool)
     if levels:
@@ -203,8 +207,17 @@ def report_scope(question: str, records: dict[str, DocumentRecord], candidates: 
                 best = min((fits[d] for d in covering), default=None)
                 chosen -= {d for d in members if fits[d] is None or fits[d] != best}
         if fits and all(f is None for f in fits.values()):
-            scope.uncovered = True
-            scope.held = sorted({p.label for r in pool.values() if (p := _period(r))}, key=_label_order)
+            # No report is made for that period; those whose text speaks of it still can
+            # answer ("Chỉ số PAR năm 2024" in a 2025 report, "nhiệm kỳ 2026-2031" in a
+            # resolution on the election's budget): a period named inside a document is
+            # what it speaks of, not a report that is missing.
+            ends = {scope.period.start[:4], scope.period.end[:4]}
+            speaking = set(pool).intersection(*(speaking_of(y) for y in ends)) if speaking_of else set()
+            if speaking:
+                chosen &= speaking
+            else:
+                scope.uncovered = True
+                scope.held = sorted({p.label for r in pool.values() if (p := _period(r))}, key=_label_order)
     else:
         for members in by_series.values():
             members = [d for d in members if d in chosen]

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api import RateLimiter, build_api
 from assistant.extractive import ungrounded_numbers
-from assistant.report_scope import ReportFilter, asked_period
+from assistant.report_scope import ReportFilter, asked_period, report_scope
 from assistant.services import NO_MATCHING_REPORT
 from ingest.loaders import LoadedText
 from scripts.confusable_corpus import PROVINCES, SERIES, TemplateEmbeddings, rewrite
@@ -85,6 +85,19 @@ def test_a_period_no_report_covers_is_refused_naming_the_periods_there_are(serie
     assert not answer.found and not answer.citations
     assert "6 tháng đầu năm 2019" in answer.answer
     assert "6 tháng đầu năm 2022" in answer.answer and "6 tháng đầu năm 2024" in answer.answer
+
+
+def test_a_period_no_report_is_made_for_but_a_report_speaks_of_is_not_missing(series_service):
+    # "Chỉ số PAR năm 2019" in a report of 2020 is what that report speaks of: no report is
+    # made for 2019, yet the one whose text names it may answer; where none names it, the
+    # periods there are are named.
+    records = series_service.index.snapshot().records
+    question = "Năm 2019 tỉnh Bình Phước xếp thứ mấy về chỉ số PAR?"
+    speaker = "bao-cao-huyen-dong-lam-2023"
+    scope = report_scope(question, records, None, speaking_of=lambda year: {speaker})
+    assert not scope.uncovered and scope.reports == [speaker]
+    silent = report_scope(question, records, None, speaking_of=lambda year: set())
+    assert silent.uncovered and "6 tháng đầu năm 2024" in silent.held
 
 
 def test_a_report_alone_in_its_series_is_not_set_aside(series_service):
