@@ -87,8 +87,13 @@ def _continues(previous: str, last_line: str, line: str, blank_between: bool, wr
     # paragraph ("(1) Tốc độ ... đứng thứ") is not.
     if (line[:1].isdigit() or line.startswith("(")) and tail[-1:].isalpha() and not heading_title:
         return True
-    if looks_like_heading(previous):
+    if looks_like_heading(previous) and previous == last_line:
         return False
+    # A numbered paragraph already wrapped onto a second line runs on like prose
+    # ("Điều 2. Việc xác định xã, / phường ... bầu cử đại biểu / Quốc hội khóa XVI ..."):
+    # a line may open with a capital mid-sentence, since Vietnamese capitalises its
+    # bodies and documents ("Quốc hội", "Chỉ thị số 52"). A heading on a line of its own
+    # ends there.
     # Hard-wrapped prose (PDF text layers) fills lines to about the same width; a line
     # well short of it (a title, a header) ends its paragraph.
     return not blank_between and wrap_width is not None and len(last_line) >= 0.85 * wrap_width

@@ -22,6 +22,15 @@ if [ "${WITH_TEST2:-0}" = 1 ]; then
     qd-62-2011-ttg-che-do-doi-tuong-bao-ve-to-quoc-sau-1975.md qd-3745-ubnd-tay-ninh-2021-ke-hoach-su-dung-dat-chau-thanh.txt
   )
 fi
+if [ "${WITH_DEV2:-0}" = 1 ]; then
+  # dev-2 (batches g and h, eval/real_questions/README.md)
+  docs+=(
+    nq-100-cp-2026-chuong-trinh-hanh-dong-chi-thi-49-phi-chinh-phu.txt qd-1056-ct-tuyen-quang-2010-muc-tro-giup-bao-tro-xa-hoi.txt
+    qd-1351-ubnd-quang-ngai-2022-cong-bo-tthc-nguoi-co-cong.md qd-169-bldtbxh-2025-danh-muc-vbqppl-het-hieu-luc.txt
+    qd-1766-ubnd-binh-thuan-2020-cong-bo-tthc-tu-phap.md qd-2284-ubnd-lam-dong-2025-cong-nhan-xa-phuong-mien-nui.md
+    qd-378-ubnd-ha-giang-2022-cong-bo-tthc-xang-dau.md qd-6154-ubnd-ha-noi-2011-dieu-duong-luan-phien-nguoi-co-cong.md
+  )
+fi
 paths=(samples/*.txt)
 for d in "${docs[@]}"; do paths+=("$R/$d"); done
 ASSISTANT_DATA_DIR=$data .venv/bin/python -m assistant ingest "${paths[@]}" 2>/dev/null

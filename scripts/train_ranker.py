@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.evaluation import Question, load_questions  # noqa: E402
 from assistant.policy import LinearModel  # noqa: E402
 from assistant.retrieval import RANKER_FEATURES  # noqa: E402
-from scripts.train_policy import TRAIN_SETS, fold_of, matches  # noqa: E402
+from scripts.train_policy import REAL_DOCS, fold_of, matches, training_sets  # noqa: E402
 
 
 class Group:
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "eval-real")
     parser.add_argument("--out", type=Path, default=ROOT / "assistant" / "data" / "ranker.json")
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--also", nargs="*", default=[], help="more real documents' question sets to fit on")
     parser.add_argument("--report", type=Path, help="write the per-question out-of-fold result (JSON) here")
     args = parser.parse_args(argv)
 
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     service = AssistantService(Settings(data_dir=args.data, retrieval={"ranker": "rules"}))
-    questions = [q for path in TRAIN_SETS for q in load_questions(ROOT / path) if q.answerable and q.sections]
+    sets = training_sets(args.also)
+    questions = [q for path in sets for q in load_questions(ROOT / path) if q.answerable and q.sections]
     groups = [Group(service, q) for q in questions]
     folds: dict[str, list[Group]] = defaultdict(list)
     for g in groups:
@@ -112,19 +114,19 @@ def main(argv: list[str] | None = None) -> int:
             per_question.append({"id": g.q.id, "doc": g.q.doc, "in_head": bool(g.labels.sum()),
                                  "rules": g.first_right(), "learned": g.first_right(scores_of(model, g))})
     n = len(per_question)
-    real = [r for r in per_question if r["doc"] and not r["doc"].startswith(("bao-cao-", "ke-hoach-"))]
+    real = [r for r in per_question if r["doc"] in REAL_DOCS]
 
     def share(rows, key):
         return round(sum(r[key] for r in rows) / max(len(rows), 1), 3)
 
     model = fit(groups, l2=args.l2)
     summary = {
-        "questions": n, "sets": TRAIN_SETS, "folds": len(folds), "depth": service.retriever.ranker_depth,
+        "questions": n, "sets": sets, "folds": len(folds), "depth": service.retriever.ranker_depth,
         "l2": args.l2, "rows": sum(len(g.labels) for g in groups),
         "out_of_fold_first_passage_right": {
             "all": {"rules": share(per_question, "rules"), "learned": share(per_question, "learned"),
                     "right_one_in_head": share(per_question, "in_head")},
-            "real_dev": {"n": len(real), "rules": share(real, "rules"), "learned": share(real, "learned"),
+            "real": {"n": len(real), "rules": share(real, "rules"), "learned": share(real, "learned"),
                          "right_one_in_head": share(real, "in_head")},
         },
         "weights": {name: round(w, 3) for name, w in zip(RANKER_FEATURES, model.weights)},

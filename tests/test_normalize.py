@@ -120,6 +120,19 @@ def test_long_heading_line_is_never_joined_to_the_next():
     assert to_blocks(f"{heading}\n{body}") == [heading, body]
 
 
+def test_a_wrapped_numbered_paragraph_runs_on_past_a_capitalised_body():
+    # a hard-wrapped text layer; Vietnamese capitalises "Quốc hội" mid-sentence
+    text = ("Điều 1. Công nhận danh sách các xã, phường thuộc vùng miền núi trên địa bàn tỉnh.\n"
+            "Điều 2. Việc xác định xã,\n"
+            "phường miền núi nêu trong danh sách kèm theo phục vụ công tác bầu cử đại biểu\n"
+            "Quốc hội khóa XVI và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2026-2031.\n"
+            "Điều 3. Hiệu lực thi hành")
+    blocks = to_blocks(text)
+    assert blocks[1] == ("Điều 2. Việc xác định xã, phường miền núi nêu trong danh sách kèm theo phục vụ công tác "
+                         "bầu cử đại biểu Quốc hội khóa XVI và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2026-2031.")
+    assert blocks[2] == "Điều 3. Hiệu lực thi hành"
+
+
 def test_heading_is_not_appended_to_the_paragraph_before_it():
     text = "Công tác phối hợp giữa các sở, ngành chưa thật sự nhịp nhàng, đáp ứng yêu cầu,\n\n2. Tồn tại, hạn chế"
     assert to_blocks(text)[-1] == "2. Tồn tại, hạn chế"
