@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.evaluation import Question, load_questions  # noqa: E402
 from assistant.policy import LinearModel  # noqa: E402
 from assistant.retrieval import RANKER_FEATURES  # noqa: E402
-from scripts.train_policy import REAL_DOCS, fold_of, matches, training_sets  # noqa: E402
+from scripts.train_policy import fold_of, matches, training_sets  # noqa: E402
 
 
 class Group:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     service = AssistantService(Settings(data_dir=args.data, retrieval={"ranker": "rules"}))
-    sets = training_sets(args.also)
+    sets, real_docs = training_sets(args.also)
     questions = [q for path in sets for q in load_questions(ROOT / path) if q.answerable and q.sections]
     groups = [Group(service, q) for q in questions]
     folds: dict[str, list[Group]] = defaultdict(list)
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             per_question.append({"id": g.q.id, "doc": g.q.doc, "in_head": bool(g.labels.sum()),
                                  "rules": g.first_right(), "learned": g.first_right(scores_of(model, g))})
     n = len(per_question)
-    real = [r for r in per_question if r["doc"] in REAL_DOCS]
+    real = [r for r in per_question if r["doc"] in real_docs]
 
     def share(rows, key):
         return round(sum(r[key] for r in rows) / max(len(rows), 1), 3)
