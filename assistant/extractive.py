@@ -154,9 +154,10 @@ def _parent(section_id: str) -> str:
 _AMENDING = re.compile(r"\b(?:sua doi|bo sung|bai bo|thay the)\b")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _cached_terms(text: str) -> frozenset[str]:
-    """terms_of, kept: the same chunks and sentences come back question after question."""
+    """terms_of, kept: the same chunks and sentences come back question after question.
+    Bounded for an archive's worth of passages: a chunk's set alone is tens of KB."""
     return frozenset(terms_of(text))
 
 

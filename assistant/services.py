@@ -77,7 +77,7 @@ class AssistantService:
         self.client = client or make_chroma_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
         namespace = embedding_namespace(settings.embeddings)
         self.index = DocumentIndex(self.client, namespace, self.embeddings, bigrams=settings.retrieval.bigrams,
-                                   cache=lexical_cache(settings, namespace))
+                                   cache=lexical_cache(settings, namespace), spill_at=settings.retrieval.spill_postings)
         self.audit = ChromaAuditLog(self.client, namespace)
         secret = lambda value: value.get_secret_value() if value else None   # noqa: E731
         self.staff = StaffTokens.parse(secret(settings.staff_tokens), secret(settings.staff_token))

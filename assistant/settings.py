@@ -34,6 +34,10 @@ class RetrievalSettings(BaseModel):
     answer_type_bonus: float = 0.15
     restore_diacritics: bool = True
     bigrams: bool = True
+    # A segment of the lexical index with at least this many postings lives in a file
+    # beside the kept index, memory-mapped: an archive's postings stay off the heap
+    # (docs/SCALE.md). 0 keeps every segment on the heap.
+    spill_postings: int = 200_000
     # Rewrite everyday words the reports never use ("chích ngừa") into theirs ("tiêm
     # chủng"), from the packaged thesaurus (assistant/data/vi_synonyms.txt).
     synonyms: bool = True

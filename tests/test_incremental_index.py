@@ -9,7 +9,7 @@ import pytest
 from ingest.loaders import LoadedText, load_path
 from ingest.pipeline import prepare_report
 from tests.conftest import ALL_SAMPLES, DONG_LAM, HOA_SON, SAMPLE
-from vectorstore.lexical import MERGE_RATIO, LexicalIndex
+from vectorstore.lexical import MERGE_RATIO, LexicalIndex, SegmentFiles
 
 QUERIES = [
     "tốc độ tăng trưởng GRDP 6 tháng đầu năm",
@@ -97,6 +97,63 @@ def test_segments_stay_few_as_reports_are_added(passages):
     added = 40 * len(range(0, len(texts), 12))
     assert index.segments <= 2 + int(np.log(added) / np.log(MERGE_RATIO)) * 2
     assert index.size == 40 * len(texts)
+
+
+def test_postings_spilled_to_files_score_as_on_the_heap_and_survive_a_reload(passages, tmp_path):
+    """Large segments live in files, memory-mapped: the scores are the heap index's, a
+    kept index maps them again after a reload, and a delete reads the segments that span
+    the report only."""
+    import pickle
+
+    files = SegmentFiles(tmp_path / "segments", spill_at=500)
+    spilled, heap, order = LexicalIndex(files=files), LexicalIndex(), []
+    for texts in passages.values():
+        spilled.add(texts)
+        heap.add(texts)
+        order += texts
+    first = len(passages["bao-cao-binh-phuoc-6-thang-2024"])
+    for index in (spilled, heap):
+        index.remove(range(0, first))
+    assert spilled.spilled() and files.names() >= spilled.spilled()
+    assert all(isinstance(s.docs, np.memmap) for s in spilled._folded.segments if s.file)
+    for query in QUERIES:
+        assert _by_text(spilled, order, query) == _by_text(heap, order, query)
+
+    reloaded = pickle.loads(pickle.dumps(spilled))
+    reloaded.attach(SegmentFiles(tmp_path / "segments"))
+    for query in QUERIES:
+        assert _by_text(reloaded, order, query) == _by_text(heap, order, query)
+    name = sorted(spilled.spilled())[0]
+    files.remove(name)                             # another process pruned it
+    again = pickle.loads(pickle.dumps(spilled))   # this one still maps it, and writes it back
+    again.attach(files)
+    assert name in files.names()
+    broken = pickle.loads(pickle.dumps(spilled))
+    files.remove(name)
+    with pytest.raises(FileNotFoundError):
+        broken.attach(files)
+
+
+def test_a_kept_index_with_spilled_postings_restarts_prunes_and_rebuilds_when_a_file_is_lost(make_service, tmp_path):
+    data = tmp_path / "spill"
+    question = "Tỷ lệ trường đạt chuẩn quốc gia đến hết tháng 5 là bao nhiêu?"
+    first = make_service(data, retrieval={"spill_postings": 2000})
+    first.ingest_path(SAMPLE)
+    first.ingest_path(DONG_LAM)
+    expected = first.ask(question).answer
+    folder = first.index._cache.with_suffix(".segments")
+    named = first.index._live.spilled()
+    assert named and {p.name for p in folder.iterdir()} == named    # nothing merged away is left behind
+
+    second = make_service(data, retrieval={"spill_postings": 2000})
+    fetched = _fetches(second)
+    assert second.ask(question).answer == expected and fetched == []
+
+    for path in folder.iterdir():                 # the files lost: rebuilt from the store
+        path.unlink()
+    third = make_service(data, retrieval={"spill_postings": 2000})
+    assert third.ask(question).answer == expected
+    assert third.index._live.spilled() <= {p.name for p in folder.iterdir()}
 
 
 def test_an_unchanged_store_is_not_read_again_per_question(make_service, monkeypatch):

@@ -32,6 +32,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -44,7 +45,7 @@ from ingest.loaders import LoadedText
 from ingest.normalize import Block
 from ingest.pipeline import PreparedReport
 from ingest.vntext import fold, name_pairs, sentence_spans, tokens
-from vectorstore.lexical import LexicalIndex, terms_of
+from vectorstore.lexical import SPILL_AT, LexicalIndex, SegmentFiles, terms_of
 from vectorstore.vocabulary import SyllableStats
 
 Progress = Callable[[int, int], None]   # (chunks embedded, total)
@@ -213,7 +214,7 @@ class Snapshot:
     places: dict[str, frozenset[str]] = field(default_factory=dict)  # doc_id -> word pairs of its place ("Hòa Sơn")
     generation: str | None = None  # the registry's generation token this state was read at
 
-    _terms: dict[int, tuple[set[str], list[tuple[str, set[str]]]]] = field(default_factory=dict)
+    _terms: "TermsCache" = field(default_factory=lambda: TermsCache())
 
     @property
     def live_chunks(self) -> int:
@@ -237,7 +238,7 @@ class Snapshot:
                 for s, e in spans
             ]
             cached = (terms_of(chunk.search_text()), sentences or [("", set())])
-            self._terms[pos] = cached
+            self._terms.put(pos, cached)
         return cached
 
     def mask(self, doc_ids: list[str] | None) -> np.ndarray:
@@ -289,11 +290,14 @@ def _record_from(meta: dict, document: str | None) -> DocumentRecord:
 
 class DocumentIndex:
     def __init__(self, client, namespace: str, embeddings: Embeddings, embed_batch: int = 16, bigrams: bool = True,
-                 cache: Path | None = None):
+                 cache: Path | None = None, spill_at: int = SPILL_AT):
         self._client = client
         # This process's chunks and lexical index, kept on disk between runs: a new
         # process starts from it and fetches only the versions the registry gained since.
         self._cache = cache
+        # Its large postings are files beside it, memory-mapped (vectorstore/lexical.py).
+        self._files = SegmentFiles(cache.with_suffix(".segments"), spill_at) if cache is not None and spill_at > 0 else None
+        self._saved_files: set[str] = set()           # the segment files the kept index names
         self._saved_versions: int | None = None     # reports in the file on disk, None before one is
         self._unsaved = 0                             # versions added or dropped since
         self._embeddings = embeddings
@@ -517,7 +521,7 @@ class DocumentIndex:
         if live is not None and not live.worth_updating(versions, self._COMPACT_MIN_DEAD):
             live = None
         if live is None:
-            live = _LiveChunks(self._bigrams)
+            live = _LiveChunks(self._bigrams, self._files)
         gone = [v for v in live.ranges if v not in versions]
         live.remove(gone)
         new = [v for v in versions if v not in live.ranges]
@@ -531,6 +535,7 @@ class DocumentIndex:
         self._unsaved += len(new) + len(gone)
         if live.ranges and (self._saved_versions is None or self._unsaved >= max(50, len(live.ranges) // 20)):
             self._save_cache(live)
+        self._drop_files(live)
         ranges = {versions[v].doc_id: span for v, span in live.ranges.items() if v in versions}
         if current is not None and current.by_position is live.chunks:
             # the same chunks: patch the last snapshot's id map with what changed since
@@ -552,23 +557,48 @@ class DocumentIndex:
         )
 
     _FETCH_VERSIONS = 100
-    _CACHE_FORMAT = 1
+    _CACHE_FORMAT = 2
+
+    @contextmanager
+    def _cache_lock(self):
+        """Processes sharing a data dir save and prune the kept index one at a time."""
+        import fcntl
+
+        self._cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._cache.with_suffix(".lock"), "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def _load_cache(self) -> _LiveChunks | None:
         if self._cache is None or not self._cache.is_file():
             return None
         try:
-            with open(self._cache, "rb") as f:
-                kept = pickle.load(f)
-            if kept.get("format") != self._CACHE_FORMAT or kept.get("bigrams") != self._bigrams:
-                return None
-            live = kept["live"]
-            live.terms, live.view_mark, live.removed_since_view = {}, 0, []
+            with self._cache_lock():
+                with open(self._cache, "rb") as f:
+                    kept = pickle.load(f)
+                if kept.get("format") != self._CACHE_FORMAT or kept.get("bigrams") != self._bigrams:
+                    return None
+                live = kept["live"]
+                live.attach(self._files)
+            live.terms, live.view_mark, live.removed_since_view = TermsCache(), 0, []
             self._saved_versions, self._unsaved = len(live.ranges), 0
+            self._saved_files = live.spilled()
             return live
-        except Exception as exc:    # a torn or foreign file: the store has everything, rebuild
+        except Exception as exc:    # a torn or foreign file, a segment file gone: the store has everything, rebuild
             log.warning("lexical cache %s unreadable (%s); rebuilding from the store", self._cache, exc)
             return None
+
+    def _drop_files(self, live: _LiveChunks) -> None:
+        """Delete the files of segments merged away, unless the kept index still names
+        them (they go at the next save)."""
+        if self._files is None:
+            return
+        for name in live.take_dropped():
+            if name not in self._saved_files:
+                self._files.remove(name)
 
     def _save_cache(self, live: _LiveChunks) -> None:
         """Written whole and renamed, so a reader never opens a torn file; the saves
@@ -578,14 +608,21 @@ class DocumentIndex:
         try:
             self._cache.parent.mkdir(parents=True, exist_ok=True)
             part = self._cache.with_suffix(f".{os.getpid()}.part")
-            terms, live.terms = live.terms, {}
-            try:
-                with open(part, "wb") as f:
-                    pickle.dump({"format": self._CACHE_FORMAT, "bigrams": self._bigrams, "live": live}, f,
-                                protocol=pickle.HIGHEST_PROTOCOL)
-            finally:
-                live.terms = terms
-            os.replace(part, self._cache)
+            terms, live.terms = live.terms, TermsCache(0)
+            with self._cache_lock():
+                try:
+                    with open(part, "wb") as f:
+                        pickle.dump({"format": self._CACHE_FORMAT, "bigrams": self._bigrams, "live": live}, f,
+                                    protocol=pickle.HIGHEST_PROTOCOL)
+                finally:
+                    live.terms = terms
+                os.replace(part, self._cache)
+                # Files the kept index no longer names go: another process that still
+                # maps one reads on (an unlinked file lives while mapped) and writes it
+                # again when it saves.
+                self._saved_files = live.spilled()
+                for name in self._files.names() - self._saved_files:
+                    self._files.remove(name)
             self._saved_versions, self._unsaved = len(live.ranges), 0
         except OSError as exc:      # a full or read-only disk costs the next start time, nothing else
             log.warning("lexical cache not written (%s)", exc)
@@ -761,6 +798,45 @@ class DocumentIndex:
         return self._version_sections(doc_id)[1].get(section_id)
 
 
+class TermsCache:
+    """Passage terms by chunk position, the most recently used kept. A passage's term
+    sets take about 50 KB, and an archive's questions reach ever more passages: kept
+    unbounded, this cache outgrew the indexes themselves (41 MB after 120 questions on
+    100 reports). A passage that falls out is recomputed when it comes back."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[int, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, pos: int) -> tuple | None:
+        with self._lock:
+            item = self._items.get(pos)
+            if item is not None:
+                self._items.move_to_end(pos)
+            return item
+
+    def put(self, pos: int, item: tuple) -> None:
+        with self._lock:
+            self._items[pos] = item
+            self._items.move_to_end(pos)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def pop(self, pos: int, default=None):
+        with self._lock:
+            return self._items.pop(pos, default)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getstate__(self) -> dict:      # a cache: never kept on disk
+        return {"_size": self._size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["_size"])
+
+
 def _return_freed_memory() -> None:
     """glibc keeps what Python freed in its arenas, so a process that built an index
     from a whole store holds the build's peak for good; malloc_trim hands it back."""
@@ -779,15 +855,15 @@ class _LiveChunks:
 
     _ADD_SLICE = 2000
 
-    def __init__(self, bigrams: bool) -> None:
+    def __init__(self, bigrams: bool, files: SegmentFiles | None = None) -> None:
         self.chunks: list[StoredChunk] = []
-        self.lexical = LexicalIndex(bigrams=bigrams)
+        self.lexical = LexicalIndex(bigrams=bigrams, files=files)
         self.vocabulary = SyllableStats([])
-        self.doc_lexical = LexicalIndex(bigrams=bigrams)     # one passage per report
+        self.doc_lexical = LexicalIndex(bigrams=bigrams, files=files)     # one passage per report
         self.ranges: dict[str, range] = {}       # version -> chunk positions
         self.slots: dict[str, int] = {}          # version -> position in doc_lexical
         self.levels: dict[str, str] = {}         # version -> administrative level
-        self.terms: dict = {}                    # position -> passage terms (Snapshot.passage_terms)
+        self.terms = TermsCache()                # position -> passage terms (Snapshot.passage_terms)
         # what changed since the last snapshot was made, so its chunk-id map is patched
         self.view_mark = 0
         self.removed_since_view: list[range] = []
@@ -835,3 +911,13 @@ class _LiveChunks:
     def mark_view(self) -> None:
         self.view_mark = len(self.chunks)
         self.removed_since_view = []
+
+    def attach(self, files: SegmentFiles | None) -> None:
+        self.lexical.attach(files)
+        self.doc_lexical.attach(files)
+
+    def spilled(self) -> set[str]:
+        return self.lexical.spilled() | self.doc_lexical.spilled()
+
+    def take_dropped(self) -> list[str]:
+        return self.lexical.take_dropped() + self.doc_lexical.take_dropped()

@@ -22,9 +22,12 @@ from scratch over the live passages (Lucene's BM25, k1 1.5, b 0.75, as bm25s com
 from __future__ import annotations
 
 import math
+import os
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +35,13 @@ from ingest.vntext import fold, folded_tokens, has_diacritics, search_tokens, wi
 
 K1, B = 1.5, 0.75
 MERGE_RATIO = 4
+# A merge never makes a segment larger than this: the merge's working arrays (about 20
+# bytes a posting) stay bounded, at the price of more segments past it.
+MAX_SEGMENT = 4_000_000
+# A segment this large is written to a file and memory-mapped (when the index has a
+# folder): the postings of an archive stay off the heap, and a question brings in the
+# pages of its own terms only.
+SPILL_AT = 200_000
 EMPTY = "∅"      # a passage with no terms still has length 1, as bm25s counts it
 
 
@@ -59,6 +69,9 @@ class _Segment:
     indptr: np.ndarray       # len(term_ids) + 1 (int64)
     docs: np.ndarray         # positions, ascending within a term (int32)
     tf: np.ndarray           # (uint16: a term 65,535 times in one passage is counted so)
+    first: int = 0           # the smallest and largest position it holds
+    last: int = -1
+    file: str | None = field(default=None, compare=False)   # its file's name, when spilled
 
     @property
     def postings(self) -> int:
@@ -85,17 +98,113 @@ def _segment(terms: np.ndarray, docs: np.ndarray, tf: np.ndarray) -> _Segment:
     term_ids, starts = np.unique(terms, return_index=True)
     indptr = np.append(starts, len(terms)).astype(np.int64)
     return _Segment(term_ids.astype(np.int32), indptr, docs.astype(np.int32),
-                    np.minimum(tf, np.iinfo(np.uint16).max).astype(np.uint16))
+                    np.minimum(tf, np.iinfo(np.uint16).max).astype(np.uint16),
+                    int(docs.min()) if len(docs) else 0, int(docs.max()) if len(docs) else -1)
+
+
+_ARRAYS = (("term_ids", np.int32), ("indptr", np.int64), ("docs", np.int32), ("tf", np.uint16))
+
+
+class SegmentFiles:
+    """The folder spilled segments live in, one file each: the four arrays back to back,
+    each 8-byte aligned. A file is written once, whole, then renamed into place, and never
+    changed; the index's saved state names the files it holds."""
+
+    SUFFIX = ".seg"
+
+    def __init__(self, folder: Path, spill_at: int = SPILL_AT) -> None:
+        self.folder = Path(folder)
+        self.spill_at = spill_at       # postings from which a segment is spilled
+
+    @staticmethod
+    def _layout(lengths: list[int]) -> list[tuple[int, int]]:
+        out, at = [], 0
+        for (_, dtype), n in zip(_ARRAYS, lengths):
+            out.append((at, n))
+            at += -(-n * np.dtype(dtype).itemsize // 8) * 8
+        return out
+
+    def write(self, seg: _Segment, name: str | None = None) -> _Segment:
+        """The segment written to a file of its own, returned memory-mapped from it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = name or f"{uuid.uuid4().hex}{self.SUFFIX}"
+        arrays = [np.ascontiguousarray(getattr(seg, a), dtype=d) for a, d in _ARRAYS]
+        part = self.folder / f"{name}.{os.getpid()}.part"
+        with open(part, "wb") as f:
+            for array in arrays:
+                f.write(array.tobytes())
+                f.write(b"\0" * (-array.nbytes % 8))
+        os.replace(part, self.folder / name)
+        return self.open(name, [len(a) for a in arrays], seg.first, seg.last)
+
+    def open(self, name: str, lengths: list[int], first: int, last: int) -> _Segment:
+        path = self.folder / name
+        mapped = []
+        for (_, dtype), (offset, n) in zip(_ARRAYS, self._layout(lengths)):
+            # a zero-length map is refused; an empty array needs no file
+            mapped.append(np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(n,)) if n
+                          else np.zeros(0, dtype=dtype))
+        return _Segment(*mapped, first=first, last=last, file=name)
+
+    def names(self) -> set[str]:
+        return {p.name for p in self.folder.glob(f"*{self.SUFFIX}")} if self.folder.is_dir() else set()
+
+    def remove(self, name: str) -> None:
+        try:
+            (self.folder / name).unlink()
+        except FileNotFoundError:
+            pass
 
 
 class _BM25:
     """One BM25 index (folded or exact terms) over positions 0..capacity-1."""
 
-    def __init__(self) -> None:
+    def __init__(self, files: SegmentFiles | None = None) -> None:
         self.vocab: dict[str, int] = {}
         self._df = np.zeros(1024, dtype=np.int32)
         self.lengths = np.zeros(0, dtype=np.float32)
         self.segments: list[_Segment] = []
+        self.files = files
+        self.dropped: list[str] = []     # files of segments merged away, for the owner to delete
+
+    def __getstate__(self) -> dict:
+        """Kept on disk with its spilled segments named, not copied: a file another
+        process deleted is written again from this process's map of it."""
+        state = dict(self.__dict__)
+        segments = []
+        for seg in self.segments:
+            if seg.file is None:
+                segments.append(seg)
+                continue
+            if self.files is not None and not (self.files.folder / seg.file).exists():
+                self.files.write(seg, seg.file)
+            segments.append(("file", seg.file, [len(getattr(seg, a)) for a, _ in _ARRAYS], seg.first, seg.last))
+        state["segments"] = segments
+        state["files"] = None
+        state["dropped"] = []
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def attach(self, files: SegmentFiles | None) -> None:
+        """Map the spilled segments a saved index names, from `files`' folder (the data
+        dir may have moved since): a missing file raises, and the caller rebuilds."""
+        self.files = files
+        opened = []
+        for seg in self.segments:
+            if isinstance(seg, tuple):
+                if files is None:
+                    raise FileNotFoundError(f"segment {seg[1]} has no folder")
+                opened.append(files.open(seg[1], seg[2], seg[3], seg[4]))
+            else:
+                opened.append(seg)
+        self.segments = opened
+
+    def _keep(self, seg: _Segment) -> _Segment:
+        if self.files is not None and seg.postings >= self.files.spill_at:
+            return self.files.write(seg)
+        return seg
 
     def term_id(self, term: str) -> int:
         tid = self.vocab.get(term)
@@ -125,22 +234,29 @@ class _BM25:
             return
         terms_a = np.asarray(terms, dtype=np.int32)
         np.add.at(self._df, terms_a, 1)
-        self.segments.append(_segment(terms_a, np.asarray(docs, dtype=np.int32), np.asarray(tf, dtype=np.float32)))
+        self.segments.append(self._keep(
+            _segment(terms_a, np.asarray(docs, dtype=np.int32), np.asarray(tf, dtype=np.float32))))
 
     def remove(self, dead: np.ndarray) -> None:
         """Take the passages at these positions out of the term statistics (their
-        postings stay until the next merge, masked by the live mask)."""
+        postings stay until the next merge, masked by the live mask). A report's
+        positions are one run, so only the segments spanning it are read."""
+        lo, hi = int(dead.min()), int(dead.max())
         for seg in self.segments:
+            if seg.last < lo or seg.first > hi:
+                continue
             hit = np.isin(seg.docs, dead)
             if hit.any():
                 np.subtract.at(self._df, np.repeat(seg.term_ids, np.diff(seg.indptr))[hit], 1)
 
     def merge(self, live: np.ndarray) -> None:
-        while len(self.segments) > 1 and self.segments[-2].postings <= MERGE_RATIO * self.segments[-1].postings:
+        while len(self.segments) > 1 and self.segments[-2].postings <= MERGE_RATIO * self.segments[-1].postings \
+                and self.segments[-2].postings + self.segments[-1].postings <= MAX_SEGMENT:
             a, b = self.segments[-2], self.segments[-1]
             parts = [np.concatenate(x) for x in zip(a.triples(), b.triples())]
             keep = live[parts[1]]        # postings of removed passages go at merge time
-            self.segments[-2:] = [_segment(parts[0][keep], parts[1][keep], parts[2][keep])]
+            self.segments[-2:] = [self._keep(_segment(parts[0][keep], parts[1][keep], parts[2][keep]))]
+            self.dropped.extend(s.file for s in (a, b) if s.file)
 
     def scores(self, words: list[str], live: np.ndarray, n: int, avgdl: float,
                spans: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -212,10 +328,10 @@ class _DocFreq(Mapping):
 
 
 class LexicalIndex:
-    def __init__(self, texts: list[str] = (), bigrams: bool = True) -> None:
+    def __init__(self, texts: list[str] = (), bigrams: bool = True, files: SegmentFiles | None = None) -> None:
         self.bigrams = bigrams
-        self._folded = _BM25()
-        self._exact = _BM25()
+        self._folded = _BM25(files)
+        self._exact = _BM25(files)
         self.live = np.zeros(0, dtype=bool)
         # A report is added while questions are scored in other threads: both take the
         # lock, held for array work only (terms are made outside it).
@@ -236,6 +352,22 @@ class LexicalIndex:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.RLock()
+
+    def attach(self, files: SegmentFiles | None) -> None:
+        """After loading a saved index: map its spilled segments from `files`."""
+        self._folded.attach(files)
+        self._exact.attach(files)
+
+    def spilled(self) -> set[str]:
+        """The files this index's segments are in."""
+        return {s.file for bm in (self._folded, self._exact) for s in bm.segments if getattr(s, "file", None)}
+
+    def take_dropped(self) -> list[str]:
+        """Files of segments merged away since the last call."""
+        with self._lock:
+            out = self._folded.dropped + self._exact.dropped
+            self._folded.dropped, self._exact.dropped = [], []
+            return out
 
     @property
     def size(self) -> int:
