@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vectorstore.lexical import SPILL_AT
+
 
 class ChunkSettings(BaseModel):
     max_chars: int = 900
@@ -37,7 +39,7 @@ class RetrievalSettings(BaseModel):
     # A segment of the lexical index with at least this many postings lives in a file
     # beside the kept index, memory-mapped: an archive's postings stay off the heap
     # (docs/SCALE.md). 0 keeps every segment on the heap.
-    spill_postings: int = 200_000
+    spill_postings: int = SPILL_AT
     # Rewrite everyday words the reports never use ("chích ngừa") into theirs ("tiêm
     # chủng"), from the packaged thesaurus (assistant/data/vi_synonyms.txt).
     synonyms: bool = True

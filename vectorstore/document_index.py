@@ -583,7 +583,7 @@ class DocumentIndex:
                     return None
                 live = kept["live"]
                 live.attach(self._files)
-            live.terms, live.view_mark, live.removed_since_view = TermsCache(), 0, []
+            live.view_mark, live.removed_since_view = 0, []
             self._saved_versions, self._unsaved = len(live.ranges), 0
             self._saved_files = live.spilled()
             return live
@@ -606,16 +606,11 @@ class DocumentIndex:
         if self._cache is None:
             return
         try:
-            self._cache.parent.mkdir(parents=True, exist_ok=True)
             part = self._cache.with_suffix(f".{os.getpid()}.part")
-            terms, live.terms = live.terms, TermsCache(0)
-            with self._cache_lock():
-                try:
-                    with open(part, "wb") as f:
-                        pickle.dump({"format": self._CACHE_FORMAT, "bigrams": self._bigrams, "live": live}, f,
-                                    protocol=pickle.HIGHEST_PROTOCOL)
-                finally:
-                    live.terms = terms
+            with self._cache_lock():      # (the per-passage terms cache pickles empty)
+                with open(part, "wb") as f:
+                    pickle.dump({"format": self._CACHE_FORMAT, "bigrams": self._bigrams, "live": live}, f,
+                                protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(part, self._cache)
                 # Files the kept index no longer names go: another process that still
                 # maps one reads on (an unlinked file lives while mapped) and writes it

@@ -138,12 +138,13 @@ class SegmentFiles:
         return self.open(name, [len(a) for a in arrays], seg.first, seg.last)
 
     def open(self, name: str, lengths: list[int], first: int, last: int) -> _Segment:
-        path = self.folder / name
-        mapped = []
-        for (_, dtype), (offset, n) in zip(_ARRAYS, self._layout(lengths)):
-            # a zero-length map is refused; an empty array needs no file
-            mapped.append(np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(n,)) if n
-                          else np.zeros(0, dtype=dtype))
+        layout = self._layout(lengths)
+        end = max((offset + n * np.dtype(dtype).itemsize for ((_, dtype), (offset, n)) in zip(_ARRAYS, layout)),
+                  default=0)
+        # one map of the file, viewed as each array (a zero-length map is refused)
+        raw = np.memmap(self.folder / name, dtype=np.uint8, mode="r", shape=(end,)) if end else np.zeros(0, np.uint8)
+        mapped = [raw[offset:offset + n * np.dtype(dtype).itemsize].view(dtype)
+                  for (_, dtype), (offset, n) in zip(_ARRAYS, layout)]
         return _Segment(*mapped, first=first, last=last, file=name)
 
     def names(self) -> set[str]:
