@@ -37,7 +37,7 @@ _WHY = re.compile(r"\b(?:vi sao|tai sao|nguyen nhan|do dau|vi dau|ly do)\b")
 _LIST = re.compile(r"\b(?:nhung|cac)\b.*\b(?:nao|gi)\b|\b(?:liet ke|ke ten|gom nhung|bao gom|gom)\b")
 # "kế hoạch" alone is not future ("đạt 95% kế hoạch"); "đã" marks a past result.
 _FUTURE = re.compile(
-    r"\b(?:se|cam ket|cuoi nam|sap toi|thoi gian toi|nam toi|phuong huong|nhiem vu|du kien|"
+    r"\b(?:se|cam ket|cuoi nam|sap toi|thoi gian toi|nam toi|phuong huong|nhiem vu|du kien|du dinh|"
     r"dinh huong|phan dau|muc tieu|chuong trinh cong tac|tiep tuc|ke hoach (?:cuoi nam|nam toi|sap toi)|"
     r"co ke hoach|dat muc tieu|chi tieu (?:nam|giai doan)|han chot|thoi han|theo ke hoach|phai dat|den nam 20\d\d)\b"
 )
@@ -76,7 +76,8 @@ class Intent:
     issued: bool = False          # "ban hành ngày nào": the date line answers
     code: bool = False            # "nghị quyết số mấy": a document number answers
     why: bool = False             # "vì sao": causes ("nguyên nhân") answer
-    past: bool = False            # "đã ...": a result, which a plan's target does not answer
+    past: bool = False            # "đã ...", "hiện có ...": a result, which a plan's target does not answer
+    realised: bool = False        # "hiện có", "năm ngoái", "được bao nhiêu": the whole question asks what is
     level: str = ""               # "tinh" / "huyen": whose figures the question asks for
     years: tuple[str, ...] = ()   # years the question names ("năm 2024")
     units: tuple[str, ...] = ()   # folded syllables a figure in the answer must count
@@ -168,6 +169,16 @@ _DURATION = re.compile(r"\bbao lau\b(?! (?:mot|1) lan)")
 _SUPERSEDED = re.compile(r"\btruoc khi (?:duoc |bi )?(?:\S+ ){0,4}?(?:sua doi|bai bo|thay the)\b|\btruoc day\b"
                          r"|\b(?:da|nay da) bi (?:bai bo|thay the|sua doi)\b")
 _TIME_UNITS = ("ngay", "thang", "nam", "tuan", "gio", "phut", "quy")
+# A state already reached, which a plan's targets do not describe: "đã", "hiện nay",
+# "hiện có", "năm ngoái", "vừa qua", and the resultative "V được bao nhiêu" ("giải ngân
+# được bao nhiêu": the amount managed). Read with diacritics ("da" is other words
+# folded), except the phrases no other words fold to. ("Chưa" is not one: "hài cốt chưa
+# rõ tên" names a kind of thing, not a time.) A commitment marker overrides them all.
+# "Đã" often sits in a relative clause ("nguồn đã giao", "văn bản đã nêu") that tells
+# a thing, not the time asked about; the rest speak of the whole question.
+_REALISED = re.compile(r"(?<!\w)(?:hiện nay|hiện có|hiện tại|hiện đang|năm ngoái|năm trước|năm qua|vừa qua)(?!\w)",
+                       re.IGNORECASE)
+_REALISED_FOLDED = re.compile(r"\b(?:hien nay|hien co|hien tai|hien dang|nam ngoai|vua qua|duoc bao nhieu)\b")
 
 
 def read_intent(question: str) -> Intent:
@@ -184,6 +195,8 @@ def read_intent(question: str) -> Intent:
     code = bool(_CODE.search(folded)) and not re.search(r"\bco (?:ke hoach|chuong trinh hanh dong) gi\b", folded)
     number = number and not code
     duration = bool(_DURATION.search(folded))
+    realised = bool(_REALISED.search(question) or _REALISED_FOLDED.search(folded))
+    future = bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded))
     return Intent(
         number=number,
         percent=bool(_PERCENT.search(folded)),
@@ -194,7 +207,7 @@ def read_intent(question: str) -> Intent:
         who=bool(_WHO.search(folded)) and not signer and not _ANYONE.search(folded),
         body=bool(_BODY.search(folded)) and not signer,
         listing=bool(_LIST.search(folded)),
-        future=bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded)),
+        future=future,
         signer=signer,
         recipients=bool(_RECIPIENTS.search(folded)) and not signer,
         # "Chương trình số 17-CTr/TU (số 43) ban hành ngày nào", "Quyết định thành lập
@@ -203,7 +216,8 @@ def read_intent(question: str) -> Intent:
             re.search(r"\d+[-/][A-Za-zĐđ]", question) or re.search(r"\bso \d+", folded) or _OTHER_DOCUMENT.search(folded)),
         code=code,
         why=bool(_WHY.search(folded)),
-        past=bool(re.search(r"\bđã\b", question.lower())) and not re.search(r"\bsẽ\b", question.lower()),
+        past=(realised or bool(re.search(r"\bđã\b", question.lower()))) and not future,
+        realised=realised and not future,
         injection=bool(_INJECTION.search(folded)),
         level=_level(question),
         # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period

@@ -9,14 +9,14 @@ rewording, reading the intent, weighting twice); now `QuestionAnalyzer.analyze` 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.coverage import question_identity, question_weights
 from assistant.diacritics import DiacriticRestorer
 from assistant.intent import Intent, read_intent, reworded
 from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
-from assistant.report_scope import ReportScope, report_scope, without_naming
+from assistant.report_scope import ReportScope, asked_kind, report_scope, without_naming
 from assistant.synonyms import Rewrite, Thesaurus
 from ingest.vntext import fold, has_diacritics
 from vectorstore.document_index import Snapshot
@@ -152,6 +152,14 @@ class QuestionAnalyzer:
                 return {d for d, score in snapshot.report_scores(year).items() if score > 0}
 
             analysis.reports = report_scope(question, snapshot.records, candidates, snapshot.doc_level, speaking_of)
+
+        kind_phrase = asked_kind(question)[1]
+        naming = [*analysis.reports.naming, *([kind_phrase] if kind_phrase else [])]
+        if naming:
+            # "Theo kế hoạch giai đoạn 2023-2025 của tỉnh ..." said which document; its
+            # words are not what is asked ("kế hoạch" is no commitment question).
+            plain = read_intent(without_naming(question, naming))
+            intent = analysis.intent = replace(intent, future=plain.future, past=plain.past, realised=plain.realised)
 
         analysis.identity = frozenset().union(*(question_identity(w, snapshot.identity)
                                                 for w in [question, rewrite.text, *rewrite.variants]))

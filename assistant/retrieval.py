@@ -173,6 +173,17 @@ class HybridRetriever(BaseRetriever):
 
         # Names as the user typed them: capitals, and diacritics or their absence.
         named = analysis.named if not doc_ids else set()
+        # A question about a time before a report's period ("năm 2023" of a plan for
+        # 2024-2026) asks of the past: the report's results speak to it, not its programme.
+        asked_years = [int(y) for y in intent.years]
+        before: dict[str, bool] = {}
+
+        def asks_before(doc_id: str) -> bool:
+            if doc_id not in before:
+                period = snapshot.records[doc_id].meta.get("period") if doc_id in snapshot.records else None
+                start = int(period["start"][:4]) if period and period.get("start", "")[:4].isdigit() else None
+                before[doc_id] = start is not None and any(y < start for y in asked_years)
+            return before[doc_id]
 
         def factor(chunk: StoredChunk) -> float:
             value = 1.0 + self.doc_prior * doc_weight.get(chunk.doc_id, 0.0)
@@ -183,6 +194,9 @@ class HybridRetriever(BaseRetriever):
                 value *= 0.5      # "tỉnh đã giải ngân bao nhiêu" is not a district's figure
             if self.programme_boost and intent.future and chunk.programme:
                 value *= 1.0 + self.programme_boost
+            elif self.programme_boost and chunk.programme and not intent.future and (
+                    intent.realised or asks_before(chunk.doc_id)):
+                value /= 1.0 + self.programme_boost   # "hiện có bao nhiêu": what is, not what is planned
             if chunk.section_id == "closing" and not (intent.signer or intent.recipients):
                 value *= 0.3      # the recipients list matches many words, answers nothing
             return value

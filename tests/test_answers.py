@@ -58,6 +58,23 @@ def test_commitment_question_answers_from_programme_part(indexed):
     check_grounded(indexed, answer)
 
 
+@pytest.mark.parametrize("question", [
+    # the plan named by its kind and period ("Theo kế hoạch ...") asks no commitment;
+    # a year before the plan's period asks what was reached
+    "Theo kế hoạch giai đoạn 2025-2027 của tỉnh Hòa Sơn, năm 2024 tỷ lệ hồ sơ thủ tục hành chính "
+    "được tiếp nhận và xử lý trực tuyến đạt bao nhiêu?",
+    # "hiện nay": what is, not the plan's target for 2027
+    "theo ke hoach cua tinh hoa son, hien nay ty le ho so thu tuc hanh chinh duoc tiep nhan va xu ly truc tuyen la bao nhieu",
+])
+def test_a_plans_past_figure_comes_from_its_results_not_its_targets(indexed, question):
+    hit = indexed.retriever.search(question, None, k=1)[0]
+    assert hit.chunk.doc_id == HS and hit.chunk.section_id.startswith("PHẦN THỨ NHẤT"), hit.chunk.section_id
+    answer = indexed.ask(question)
+    assert answer.found and "78,5%" in answer.answer
+    assert answer.citations[0].section_id.startswith("PHẦN THỨ NHẤT")
+    check_grounded(indexed, answer)
+
+
 def test_list_question_gets_every_bullet(indexed):
     answer = indexed.ask("Những tồn tại, hạn chế trong công tác chỉ đạo điều hành 6 tháng đầu năm 2024 của tỉnh là gì?")
     assert answer.found
