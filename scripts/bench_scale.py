@@ -164,7 +164,7 @@ def questions(limit: int, service=None) -> list[str]:
 def timed_asks(service, qs: list[str]) -> dict:
     for q in qs:                      # unmeasured: caches each question's embedding
         service.ask(q)
-    retrieval, ask = [], []
+    retrieval, ask, narrow, wide = [], [], [], []
     for q in qs:
         t = time.perf_counter()
         service.retriever.search(q)
@@ -172,8 +172,15 @@ def timed_asks(service, qs: list[str]) -> dict:
         t = time.perf_counter()
         service.ask(q)
         ask.append((time.perf_counter() - t) * 1000)
+        # Copies keep their report's place and period: a question kept to one report
+        # of the source store is kept to all its copies (docs/SCALE.md).
+        kept = service.retriever.analyze(q).reports.reports
+        (narrow if kept is not None and len(kept) <= 5 else wide).append(ask[-1])
     return {"retrieval_p50_ms": pct(retrieval, 0.5), "retrieval_p95_ms": pct(retrieval, 0.95),
-            "ask_p50_ms": pct(ask, 0.5), "ask_p95_ms": pct(ask, 0.95), "questions": len(qs)}
+            "ask_p50_ms": pct(ask, 0.5), "ask_p95_ms": pct(ask, 0.95), "questions": len(qs),
+            "ask_kept_to_5_reports_n": len(narrow), "ask_kept_to_5_reports_p50_p95_ms": [pct(narrow, 0.5), pct(narrow, 0.95)],
+            "ask_wider_n": len(wide), "ask_wider_p50_p95_ms": [pct(wide, 0.5), pct(wide, 0.95)],
+            "rss_anon_file_after_asks_mib": [status_mib("RssAnon"), status_mib("RssFile")]}
 
 
 def cold_snapshot(service) -> dict:
