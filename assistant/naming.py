@@ -50,7 +50,12 @@ def named_reports(question: str, names: dict[str, frozenset[str]],
     also recognised typed without diacritics or capitals ("hoa son")."""
     named: set[str] = set()
     for pairs in name_runs(question):
-        named |= {doc for doc, own in names.items() if pairs <= own}
+        hits = {doc for doc, own in names.items() if pairs <= own}
+        if places and any(places.get(doc) == pairs for doc in hits):
+            # A name is matched whole: where a report's place is "Phú Hòa" itself,
+            # "Phú Hòa" does not name the report of "Phú Hòa Đông", another place.
+            hits = {doc for doc in hits if not (places.get(doc) and pairs < places[doc])}
+        named |= hits
     if places and not has_diacritics(question):
         # Only when typed without diacritics: folded, "đông lắm" would be "Đông Lâm".
         asked = name_pairs(question)

@@ -34,3 +34,16 @@ def test_documents_named_by_kind_and_number():
     found = named_documents("Theo Quyết định số 435/QĐ-UBND và Nghị định 74/2025/NĐ-CP, QĐ 844 thì sao?")
     assert [(d.kind, d.number, d.code) for d in found] == [
         ("quyết định", "435", "qd-ubnd"), ("nghị định", "74", "2025/nd-cp"), ("quyết định", "844", "")]   # codes folded, as they are compared
+
+
+def test_a_place_is_named_whole_not_by_the_start_of_a_longer_name():
+    from assistant.naming import named_reports
+    from ingest.vntext import name_pairs
+
+    places = {"phu-hoa": name_pairs("Phú Hòa"), "phu-hoa-dong": name_pairs("Phú Hòa Đông"), "tay-hoa": name_pairs("Tây Hòa")}
+    names = {d: p | name_pairs("Báo cáo kinh tế - xã hội năm 2024") for d, p in places.items()}
+    assert named_reports("Năm 2024 huyện Phú Hòa thu ngân sách bao nhiêu?", names, places) == {"phu-hoa"}
+    assert named_reports("Năm 2024 xã Phú Hòa Đông thu ngân sách bao nhiêu?", names, places) == {"phu-hoa-dong"}
+    # with no report of "Phú Hòa" itself, the longer name still answers to its start
+    del places["phu-hoa"], names["phu-hoa"]
+    assert named_reports("Năm 2024 huyện Phú Hòa thu ngân sách bao nhiêu?", names, places) == {"phu-hoa-dong"}
