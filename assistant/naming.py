@@ -59,5 +59,7 @@ def named_reports(question: str, names: dict[str, frozenset[str]],
     if places and not has_diacritics(question):
         # Only when typed without diacritics: folded, "đông lắm" would be "Đông Lâm".
         asked = name_pairs(question)
-        named |= {doc for doc, place in places.items() if place and place <= asked}
+        found = {doc: place for doc, place in places.items() if place and place <= asked}
+        # the longest name found wins: "vinh phuc bac" names Vĩnh Phúc Bắc, not Vĩnh Phúc
+        named |= {doc for doc, place in found.items() if not any(place < other for other in found.values())}
     return named if named != set(names) else set()

@@ -47,3 +47,7 @@ def test_a_place_is_named_whole_not_by_the_start_of_a_longer_name():
     # with no report of "Phú Hòa" itself, the longer name still answers to its start
     del places["phu-hoa"], names["phu-hoa"]
     assert named_reports("Năm 2024 huyện Phú Hòa thu ngân sách bao nhiêu?", names, places) == {"phu-hoa-dong"}
+    # typed without diacritics, the longest place the question holds is the one it names
+    places["phu-hoa"], names["phu-hoa"] = name_pairs("Phú Hòa"), name_pairs("Phú Hòa")
+    assert named_reports("nam 2024 xa phu hoa dong thu ngan sach bao nhieu", names, places) == {"phu-hoa-dong"}
+    assert named_reports("nam 2024 huyen phu hoa thu ngan sach bao nhieu", names, places) == {"phu-hoa"}
