@@ -181,6 +181,16 @@ _REALISED = re.compile(r"(?<!\w)(?:hiện nay|hiện có|hiện tại|hiện đa
 _REALISED_FOLDED = re.compile(r"\b(?:hien nay|hien co|hien tai|hien dang|nam ngoai|vua qua|duoc bao nhieu)\b")
 
 
+def read_time(question: str) -> tuple[bool, bool, bool]:
+    """(future, past, realised): whether the question asks what is planned, what was
+    done ("đã"), what is or was reached as a whole ("hiện có", "năm ngoái")."""
+    folded = fold(question).lower()
+    future = bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded))
+    realised = bool(_REALISED.search(question) or _REALISED_FOLDED.search(folded)) and not future
+    past = realised or bool(re.search(r"\bđã\b", question.lower())) and not future
+    return future, past, realised
+
+
 def read_intent(question: str) -> Intent:
     folded = fold(question).lower()
     counted = _FEW_PAST.sub(" ", question)
@@ -195,8 +205,7 @@ def read_intent(question: str) -> Intent:
     code = bool(_CODE.search(folded)) and not re.search(r"\bco (?:ke hoach|chuong trinh hanh dong) gi\b", folded)
     number = number and not code
     duration = bool(_DURATION.search(folded))
-    realised = bool(_REALISED.search(question) or _REALISED_FOLDED.search(folded))
-    future = bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded))
+    future, past, realised = read_time(question)
     return Intent(
         number=number,
         percent=bool(_PERCENT.search(folded)),
@@ -216,8 +225,8 @@ def read_intent(question: str) -> Intent:
             re.search(r"\d+[-/][A-Za-zĐđ]", question) or re.search(r"\bso \d+", folded) or _OTHER_DOCUMENT.search(folded)),
         code=code,
         why=bool(_WHY.search(folded)),
-        past=(realised or bool(re.search(r"\bđã\b", question.lower()))) and not future,
-        realised=realised and not future,
+        past=past,
+        realised=realised,
         injection=bool(_INJECTION.search(folded)),
         level=_level(question),
         # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period

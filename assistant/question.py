@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.coverage import question_identity, question_weights
 from assistant.diacritics import DiacriticRestorer
-from assistant.intent import Intent, read_intent, reworded
+from assistant.intent import Intent, read_intent, read_time, reworded
 from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
 from assistant.report_scope import ReportScope, asked_kind, report_scope, without_naming
@@ -158,8 +158,8 @@ class QuestionAnalyzer:
         if naming:
             # "Theo kế hoạch giai đoạn 2023-2025 của tỉnh ..." said which document; its
             # words are not what is asked ("kế hoạch" is no commitment question).
-            plain = read_intent(without_naming(question, naming))
-            intent = analysis.intent = replace(intent, future=plain.future, past=plain.past, realised=plain.realised)
+            future, past, realised = read_time(without_naming(question, naming))
+            intent = analysis.intent = replace(intent, future=future, past=past, realised=realised)
 
         analysis.identity = frozenset().union(*(question_identity(w, snapshot.identity)
                                                 for w in [question, rewrite.text, *rewrite.variants]))
