@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
+from assistant.document_clauses import ClauseFinder
 from assistant.models import Answer, Citation
 from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
@@ -175,6 +176,7 @@ class ExtractiveAnswerer:
         learned: LearnedPolicy | None = None,
     ) -> None:
         self._outline = outline      # doc_id -> [(section_id, heading)] in document order
+        self._clauses = ClauseFinder(outline, sections) if outline is not None else None
         self._thesaurus = thesaurus  # everyday words -> the reports' words, as the retriever reads them
         self._stats = stats          # the live index (idf, diacritic model); rebuilt when reports change
         self._sections = sections    # (doc_id, section_id) -> the section's full text
@@ -253,6 +255,10 @@ class ExtractiveAnswerer:
             meta = self._signature_or_date(question, self._named_kind(question, docs), intent)
             if meta:
                 return meta
+        if intent.clause and self._outline is not None:
+            # "Quyết định 1056 có hiệu lực từ khi nào", "ai chịu trách nhiệm thi hành":
+            # the named document's own closing article answers (assistant/document_clauses.py).
+            return self._closing_article(question, docs, analysis)
         snapshot = self._stats()
         stats = snapshot.lexical
         # "tinh se lam gi de thu hut dau tu": restored first, so that stop words are
@@ -625,6 +631,45 @@ class ExtractiveAnswerer:
         end = len(doc.page_content) if intent.signer else match.end()
         unit = _Unit(doc, match.start(), end, score=1.0)
         return self._compose(question, [unit])
+
+    def _closing_article(self, question: str, docs: list[Document], analysis: QuestionAnalysis) -> Answer:
+        """The sentence of the document the question is about that states when it takes
+        effect, what it replaces, or who executes it. The document is the one it names
+        by number, else the best-ranked one of the kind it names; it must be of the
+        places, year and report the question names, and no unindexed document may be
+        named (that one's article is not ours to quote). Where that document has no
+        such sentence, or another document is asked about, no other passage answers:
+        the reports do not say."""
+        found = self._closing_sentences(question, docs, analysis)
+        return found or self._refuse(question, NOT_FOUND, f"no '{analysis.intent.clause}' article in the document asked about")
+
+    def _closing_sentences(self, question: str, docs: list[Document], analysis: QuestionAnalysis) -> Answer | None:
+        if analysis.unknown_documents:
+            return None
+        snapshot = self._stats()
+        ranked = list(dict.fromkeys(d.metadata["doc_id"] for d in docs))
+        named = [d for d in ranked if d in analysis.scope] or list(analysis.scope)
+        of_kind = [d.metadata["doc_id"] for d in docs if kind_named(question, d.metadata.get("doc_title", ""))]
+        doc_id = (named or of_kind or ranked or [None])[0]
+        record = snapshot.records.get(doc_id) if doc_id else None
+        if record is None or (analysis.named and doc_id not in analysis.named):
+            return None
+        own = snapshot.names.get(doc_id, frozenset())
+        if not all(p <= own for p in analysis.places):
+            return None
+        if analysis.intent.years:
+            dated = record.years() | _years(record.title) | ({record.date[:4]} if record.date[:4].isdigit() else set())
+            if not dated & set(analysis.intent.years):
+                return None
+        spans = self._clauses.find(analysis.intent.clause, doc_id, record.meta.get("kind", ""))
+        units = []
+        for span in spans:
+            text = self._sections(doc_id, span.section_id) or ""
+            doc = Document(page_content=text, metadata={
+                "doc_id": doc_id, "doc_title": record.title, "section_id": span.section_id,
+                "section_path": span.section_id, "heading": span.heading})
+            units.append(_Unit(doc, span.start, span.end, score=1.0))
+        return self._compose(question, units) if units else None
 
     def _recipients(self, question: str, closing: Document) -> Answer | None:
         """The "Nơi nhận:" list, one quote per recipient, up to the signature."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from assistant.document_clauses import asked_clause
 from ingest.vntext import canonical_syllable, fold, has_diacritics
 
 _NUMBER = re.compile(r"\b(?:bao nhieu|so luong|bao lau|thu may|hang may|may (?:phan tram|chi tieu|nhom|du an|truong|ty|lan|nam|thang|ngay|ky|dot|xa|huyen))\b|\bmay\b\s*\??$")
@@ -84,6 +85,7 @@ class Intent:
     unit_qualifier: str = ""      # "hộ nghèo": the word that must follow the unit
     rank: bool = False            # "thứ mấy", "hạng mấy": the answer needs "thứ N"
     superseded: bool = False      # "trước khi được sửa đổi", "nay đã bị bãi bỏ": the old text
+    clause: str = ""              # "effect" / "replaced" / "executors": a closing article answers
 
 
 def _level(question: str) -> str:
@@ -235,6 +237,7 @@ def read_intent(question: str) -> Intent:
         unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
         superseded=bool(_SUPERSEDED.search(folded)),
+        clause=asked_clause(question),
     )
 
 

@@ -51,3 +51,21 @@ def test_a_place_is_named_whole_not_by_the_start_of_a_longer_name():
     places["phu-hoa"], names["phu-hoa"] = name_pairs("Phú Hòa"), name_pairs("Phú Hòa")
     assert named_reports("nam 2024 xa phu hoa dong thu ngan sach bao nhieu", names, places) == {"phu-hoa-dong"}
     assert named_reports("nam 2024 huyen phu hoa thu ngan sach bao nhieu", names, places) == {"phu-hoa"}
+
+
+def test_questions_about_a_documents_closing_articles():
+    from assistant.intent import read_intent
+    asked = {
+        "nghi quyet 100/nq-cp co hieu luc tu khi nao": "effect",
+        "Quyết định 254/QĐ-UBND năm 2023 bắt đầu có hiệu lực từ lúc nào?": "effect",
+        "Quyết định 1056/QĐ-CT thay thế quyết định nào?": "replaced",
+        "Khi Nghị quyết 109/NQ-CP có hiệu lực, nghị quyết nào hết hiệu lực?": "replaced",
+        "Giám đốc những sở nào có trách nhiệm thi hành Quyết định 986/QĐ-UBND?": "executors",
+        # about the contents, not the document's own articles
+        "giay uy quyen nhan tro cap co hieu luc toi da bao lau": "",
+        "nghi dinh 38/2022 ve luong toi thieu het hieu luc tu ngay nao": "",
+        "Thông tư 08/2019 được thay thế bởi thông tư nào?": "",
+        "Theo Quyết định 169, những văn bản nào hết hiệu lực một phần?": "",
+    }
+    for question, clause in asked.items():
+        assert read_intent(question).clause == clause, question

@@ -125,3 +125,40 @@ def test_a_condition_on_a_quantity_must_be_the_passages(real):
     # no case of the decree is "từ 90 điểm trở lên": the 50-70 case does not answer it
     other = real.ask(asked.format("từ 90 điểm trở lên"))
     assert not other.found, other.answer
+
+
+def test_when_a_document_takes_effect_is_its_own_article(real):
+    # the date of the effect article, though the question shares no topic word with it
+    answer = real.ask("Nghị định số 74 về bảo hiểm y tế trong quân đội có hiệu lực vào ngày nào?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 4.1"
+    assert "có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2025" in answer.citations[0].quote
+    # what ends when it takes effect: the circular its article names, its line breaks mended
+    ended = real.ask("Khi Nghị định 74/2025/NĐ-CP có hiệu lực thì thông tư liên tịch nào hết hiệu lực?")
+    grounded(ended)
+    assert "85/2016/TTLT-BQP-BYT-BTC" in ended.citations[0].quote and "hết hiệu lực" in ended.citations[0].quote
+
+
+def test_who_executes_a_decision_is_its_closing_article_typed_either_way(real):
+    for question in ("Ai chịu trách nhiệm thi hành Quyết định 435/QĐ-UBND của tỉnh Kon Tum?",
+                     "ai chiu trach nhiem thi hanh quyet dinh 435 cua kon tum"):
+        answer = real.ask(question)
+        grounded(answer)
+        assert answer.citations[0].section_id == "Điều 2"
+        assert answer.citations[0].quote.startswith("Giám đốc Sở Lao động - Thương binh và Xã hội")
+        assert answer.citations[0].quote.rstrip("./").endswith("chịu trách nhiệm thi hành Quyết định này")
+
+
+@pytest.mark.parametrize("question", [
+    # the decision states who executes it, not when it takes effect: no other sentence answers
+    "Quyết định 435/QĐ-UBND của Kon Tum có hiệu lực từ khi nào?",
+    # another year's decision, another province's
+    "Nghị định 74/2023/NĐ-CP có hiệu lực từ ngày nào?",
+    "Quyết định 435 của tỉnh Gia Lai có hiệu lực từ khi nào?",
+    # a plan that states no effect date
+    "Kế hoạch phòng chống ma túy năm 2026 của Lâm Đồng có hiệu lực từ khi nào?",
+])
+def test_an_effect_date_the_document_does_not_state_is_refused(real, question):
+    answer = real.ask(question)
+    assert not answer.found, answer.answer
+    assert not answer.citations
