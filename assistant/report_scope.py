@@ -92,11 +92,6 @@ def asked_levels(question: str, records: dict[str, DocumentRecord]) -> dict[str,
     return out
 
 
-def _period(record: DocumentRecord) -> Period | None:
-    p = record.meta.get("period") or {}
-    return Period(p["label"], p["start"], p["end"]) if p.get("start") and p.get("end") else None
-
-
 def _spoken_years(record: DocumentRecord) -> set[str]:
     """The years a report speaks for besides its period: its title's and its date's."""
     years = set(_SERIAL_YEARS.findall(_FRAMING_YEAR.sub(" ", record.title)))
@@ -113,7 +108,7 @@ def fit(record: DocumentRecord, period: Period) -> tuple | None:
     """How well a report covers an asked period, best first: its own period, its period
     overlapping (the more months in common, the better), a year its title or date names;
     then a report that cannot say; None when it does not cover it."""
-    own = _period(record)
+    own = record.period()
     if own is not None:
         if (own.start, own.end) == (period.start, period.end):
             return (0, 0)
@@ -128,7 +123,7 @@ def fit(record: DocumentRecord, period: Period) -> tuple | None:
 
 def series_key(record: DocumentRecord) -> tuple | None:
     """Reports of one series share kind, place (else issuer), level and kind of period."""
-    own = _period(record)
+    own = record.period()
     if own is None:
         return None
     where = fold(record.meta.get("place") or record.meta.get("issuer") or "").lower()
@@ -136,7 +131,7 @@ def series_key(record: DocumentRecord) -> tuple | None:
 
 
 def _recency(record: DocumentRecord) -> tuple:
-    own = _period(record)
+    own = record.period()
     return (own.end if own else "", record.date, record.indexed_at)
 
 
@@ -217,7 +212,7 @@ def report_scope(question: str, records: dict[str, DocumentRecord], candidates: 
                 chosen &= speaking
             else:
                 scope.uncovered = True
-                scope.held = sorted({p.label for r in pool.values() if (p := _period(r))}, key=_label_order)
+                scope.held = sorted({p.label for r in pool.values() if (p := r.period())}, key=_label_order)
     else:
         for members in by_series.values():
             members = [d for d in members if d in chosen]
@@ -267,7 +262,7 @@ class ReportFilter:
         if kind and fold(record.meta.get("kind", "")).lower() != kind:
             return False
         year = str(self.year).strip()
-        own = _period(record)
+        own = record.period()
         return not year or year in (own.years() if own else set()) | _spoken_years(record)
 
     def select(self, records: list[DocumentRecord], doc_ids: list[str] | None = None) -> list[str] | None:

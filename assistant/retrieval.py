@@ -180,9 +180,8 @@ class HybridRetriever(BaseRetriever):
 
         def asks_before(doc_id: str) -> bool:
             if doc_id not in before:
-                period = snapshot.records[doc_id].meta.get("period") if doc_id in snapshot.records else None
-                start = int(period["start"][:4]) if period and period.get("start", "")[:4].isdigit() else None
-                before[doc_id] = start is not None and any(y < start for y in asked_years)
+                period = snapshot.records[doc_id].period() if doc_id in snapshot.records else None
+                before[doc_id] = period is not None and any(y < int(period.start[:4]) for y in asked_years)
             return before[doc_id]
 
         def factor(chunk: StoredChunk) -> float:

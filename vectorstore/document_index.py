@@ -42,6 +42,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.loaders import LoadedText
+from ingest.metadata import Period
 from ingest.normalize import Block
 from ingest.pipeline import PreparedReport
 from ingest.vntext import fold, name_pairs, sentence_spans, tokens
@@ -127,11 +128,18 @@ class DocumentRecord:
         match = re.match(r"\d+", self.meta.get("number", ""))
         return match.group(0).lstrip("0") if match else ""
 
+    def period(self) -> Period | None:
+        """The period the report covers, as its metadata stores it; None when unread."""
+        p = self.meta.get("period") or {}
+        if not (p.get("start", "")[:4].isdigit() and p.get("end", "")[:4].isdigit()):
+            return None
+        return Period(p.get("label", ""), p["start"], p["end"])
+
     def years(self) -> set[str]:
         """The years the document speaks of: its period, else the year it is dated."""
-        period = self.meta.get("period") or {}
-        if period.get("start") and period.get("end"):
-            return {str(y) for y in range(int(period["start"][:4]), int(period["end"][:4]) + 1)}
+        period = self.period()
+        if period is not None:
+            return period.years()
         return {self.date[:4]} if self.date[:4].isdigit() else set()
 
     def public(self) -> dict:
