@@ -9,6 +9,7 @@ exact substrings of the section's text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest.sections import ParsedReport, Section
@@ -64,7 +65,7 @@ def chunk_report(report: ParsedReport, doc_id: str, max_chars: int = 900, overla
 def _split(text: str, max_chars: int, overlap: int) -> list[tuple[int, int]]:
     if len(text) <= max_chars:
         return [(0, len(text))]
-    sentences = _bounded(sentence_spans(text), text, max_chars)
+    sentences = _bounded(_sentences_and_rows(text), text, max_chars)
     pieces: list[tuple[int, int]] = []
     i = 0
     while i < len(sentences):
@@ -81,6 +82,24 @@ def _split(text: str, max_chars: int, overlap: int) -> list[tuple[int, int]]:
             step_back = j + 1
         i = step_back
     return pieces
+
+
+_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)
+
+
+def _sentences_and_rows(text: str) -> list[tuple[int, int]]:
+    """Sentences, and each table row whole: a row's cells answer together ("- Người lang
+    thang xin ăn ... Thời gian hỗ trợ tối đa không quá 30 ngày. ... | Đồng/người/ngày |
+    15.000 |"), so a cut at a full stop inside a cell would part the case from its rate."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for row in _ROW.finditer(text):
+        spans.extend((pos + s, pos + e) for s, e in sentence_spans(text[pos : row.start()]))
+        lead = len(row.group(0)) - len(row.group(0).lstrip())
+        spans.append((row.start() + lead, row.end()))
+        pos = row.end()
+    spans.extend((pos + s, pos + e) for s, e in sentence_spans(text[pos:]))
+    return spans
 
 
 def _bounded(spans: list[tuple[int, int]], text: str, max_chars: int) -> list[tuple[int, int]]:
