@@ -134,7 +134,7 @@ def _names_document(text: str, named) -> bool:
     """Does the text name the document ("Nghị quyết số 57/NQ-CP", "Chỉ thị 52-CT/TW")?"""
     folded = fold(text).lower()
     kind = fold(named.kind).lower()
-    return bool(re.search(rf"\b{kind}\s+(?:so\s+)?0*{named.number}\b", folded)
+    return bool(re.search(rf"\b{kind}(?:\s+lien tich)?\s+(?:so\s+)?0*{named.number}\b", folded)
                 or (named.code and f"{named.number}/{named.code}" in folded))
 
 
@@ -376,16 +376,24 @@ class ExtractiveAnswerer:
     def _chunk_coverage(self, ctx: "_Context", unit: "_Unit") -> float:
         return best_coverage(ctx.wordings, self._terms(unit.doc.metadata["section_path"] + "\n" + unit.doc.page_content))
 
+    @staticmethod
+    def _headings(unit: "_Unit") -> str:
+        """What a unit is read under: its section's path and heading line. An appendix
+        table's rows sit under its title ("Biểu số 4 MỨC TRỢ CẤP CỨU TRỢ ĐỘT XUẤT ..."),
+        which its path ("Biểu số 4") does not spell out."""
+        meta = unit.doc.metadata
+        return f"{meta['section_path']}\n{meta.get('heading', '')}"
+
     def _in_context(self, ctx: "_Context", unit: "_Unit") -> float:
         """The unit's coverage of the question with its section's headings, which the
         sentence does not repeat."""
-        path = unit.doc.metadata["section_path"]
-        return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | self._terms(path)) if path else 0.0)
+        heads = self._headings(unit)
+        return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | self._terms(heads)) if heads.strip() else 0.0)
 
     def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
         key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity)
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
-        context = unit.doc.metadata["section_path"] + " " + unit.text
+        context = self._headings(unit) + " " + unit.text
         # "BHYT" is written out as "bảo hiểm y tế": an acronym is spelled by its syllables.
         return (not key or bool(key & self._terms(context)) or any(spells(t, context) for t in key if is_acronym(t))
                 or bool(counted and counted <= unit.terms))
@@ -657,7 +665,9 @@ class ExtractiveAnswerer:
         own = snapshot.names.get(doc_id, frozenset())
         if not all(p <= own for p in analysis.places):
             return None
-        if analysis.intent.years:
+        if analysis.intent.years and not named:
+            # Named by its number, the document is known (a year in the number was
+            # checked with it); named by its topic, a year the question gives must be its own.
             dated = record.years() | _years(record.title) | ({record.date[:4]} if record.date[:4].isdigit() else set())
             if not dated & set(analysis.intent.years):
                 return None

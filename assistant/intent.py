@@ -156,6 +156,9 @@ _COUNT_WORDS = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|thu may|hang may
 # a figure is compared with ("so với cùng kỳ năm 2023").
 _DOCUMENT_NUMBER = re.compile(
     r"\b\d{1,5}\s*/\s*(?:19|20)\d\d\s*/\s*[\wĐđ-]+"
+    # "Thông tư liên tịch 25/2010", "nghi dinh 38/2022": a document's number and year
+    r"|\b(?:thông tư|nghị định|quyết định|nghị quyết|chỉ thị|luật|thong tu|nghi dinh|quyet dinh|nghi quyet|chi thi|luat)"
+    r"(?:\s+(?:liên tịch|lien tich))?(?:\s+(?:số|so))?\s+\d{1,5}\s*/\s*(?:19|20)\d\d\b"
     r"|\b\d{1,5}/[\wĐđ/-]+\s+ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*|\s+tháng\s+\d{1,2}\s+năm\s+)(?:19|20)\d\d"
     r"|\b(?:so với|so)\s+(?:\S+\s+){0,3}?(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d\d\b|\bcùng kỳ\s+(?:năm\s+)?(?:19|20)\d\d\b",
     re.IGNORECASE)

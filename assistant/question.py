@@ -32,7 +32,7 @@ _KIND_WORDS = {
 }
 _NAMED_DOCUMENT = re.compile(
     r"\b(?P<kind>nghi quyet|quyet dinh|nghi dinh|thong tu|ke hoach|bao cao|to trinh|chi thi|huong dan|"
-    r"cong van|chuong trinh|ket luan|thong bao|nq|qd|nd|tt|kh|bc)\s+(?:so\s+)?"
+    r"cong van|chuong trinh|ket luan|thong bao|nq|qd|nd|tt|kh|bc)(?:\s+lien tich)?\s+(?:so\s+)?"
     # a serial, not a period ("báo cáo 6 tháng", "kế hoạch 5 năm") nor a year alone ("kế hoạch 2026")
     r"(?P<num>(?!(?:19|20)\d\d\b(?!\s*/))\d{1,5})(?!\s*(?:thang|nam|quy|ngay|tuan|dot)\b)"
     r"(?P<rest>(?:\s*/\s*[\w-]+)*)",
