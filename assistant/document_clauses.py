@@ -82,21 +82,26 @@ class ClauseFinder:
         "Quy định này") when there is one; for "replaced", what the effect article says
         is replaced or ends."""
         texts = [(sid, heading, self._sections(doc_id, sid) or "") for sid, heading in self._outline(doc_id)]
-        if clause == "replaced":
-            effect = self.find("effect", doc_id, own_kind)
-            if not effect:
-                return []
-            article = _article(effect[0].section_id)
-            spans = [s for sid, heading, text in texts if sid == article or sid.startswith(article + ".")
-                     for s in _matching(sid, heading, text, CLAUSES["replaced"])]
-            return spans[:3]
-        found = [s for sid, heading, text in texts for s in _matching(sid, heading, text, CLAUSES[clause])]
-        if not found:
+        return _find(clause, texts, own_kind)
+
+
+def _find(clause: str, texts: list[tuple[str, str, str]], own_kind: str) -> list[ClauseSpan]:
+    """`ClauseFinder.find` on the document's sections, read once for both of "replaced"'s steps."""
+    if clause == "replaced":
+        effect = _find("effect", texts, own_kind)
+        if not effect:
             return []
-        own = [s for s in found if _kind_of(s, texts, clause) == fold(own_kind).lower()]
-        chosen = own or found
-        # The executors article comes last; the effect article is the first that says so.
-        return [chosen[-1]] if clause == "executors" else [chosen[0]]
+        article = _article(effect[0].section_id)
+        spans = [s for sid, heading, text in texts if sid == article or sid.startswith(article + ".")
+                 for s in _matching(sid, heading, text, CLAUSES["replaced"])]
+        return spans[:3]
+    found = [s for sid, heading, text in texts for s in _matching(sid, heading, text, CLAUSES[clause])]
+    if not found:
+        return []
+    own = [s for s in found if _kind_of(s, texts, clause) == fold(own_kind).lower()]
+    chosen = own or found
+    # The executors article comes last; the effect article is the first that says so.
+    return [chosen[-1]] if clause == "executors" else [chosen[0]]
 
 
 def _matching(section_id: str, heading: str, text: str, pattern: re.Pattern) -> list[ClauseSpan]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.document_clauses import ClauseFinder
+from ingest.chunker import TABLE_ROW
 from assistant.models import Answer, Citation
 from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
@@ -64,7 +65,6 @@ def uncovered_period(label: str, held: list[str], shown: int = 8) -> str:
 
 EMPTY_INDEX = "Chưa có báo cáo nào được lập chỉ mục. Hãy nhập báo cáo trước khi đặt câu hỏi."
 
-_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)
 _BULLET_LINE = re.compile(r"^\s*[-+•*–]\s+\S")
 _CAUSE = re.compile(r"nguyên nhân", re.IGNORECASE)
 # "còn có nguyên nhân chủ quan như: a; b; c": a list written inside one sentence.
@@ -712,7 +712,7 @@ class ExtractiveAnswerer:
                     spans.append((s, e))
 
         pos = 0
-        for row in _ROW.finditer(text):
+        for row in TABLE_ROW.finditer(text):
             sentences(pos, row.start())
             spans.append((row.start() + len(row.group(0)) - len(row.group(0).lstrip()), row.end()))
             pos = row.end()
@@ -745,7 +745,7 @@ class ExtractiveAnswerer:
             # ranker's belief that it answers, where it ran, else its rank.
             share = doc.metadata.get("share")
             prior = share if share is not None else 1.0 / (1 + rank)
-            headers = self._header_rows(doc, completer) if _ROW.search(text) else set()
+            headers = self._header_rows(doc, completer) if TABLE_ROW.search(text) else set()
             for s, e in self._spans(text):
                 unit = _Unit(doc, s, e)
                 unit.terms = self._terms(unit.text)

@@ -84,7 +84,7 @@ def _split(text: str, max_chars: int, overlap: int) -> list[tuple[int, int]]:
     return pieces
 
 
-_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)
+TABLE_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)   # a row of a table, one line
 
 
 def _sentences_and_rows(text: str) -> list[tuple[int, int]]:
@@ -93,7 +93,7 @@ def _sentences_and_rows(text: str) -> list[tuple[int, int]]:
     15.000 |"), so a cut at a full stop inside a cell would part the case from its rate."""
     spans: list[tuple[int, int]] = []
     pos = 0
-    for row in _ROW.finditer(text):
+    for row in TABLE_ROW.finditer(text):
         spans.extend((pos + s, pos + e) for s, e in sentence_spans(text[pos : row.start()]))
         lead = len(row.group(0)) - len(row.group(0).lstrip())
         spans.append((row.start() + lead, row.end()))
