@@ -88,6 +88,13 @@ CONTRASTS = (
     ("nuoc ngoai", ("trong nuoc",)),
     ("noi tru", ("ngoai tru",)),
     ("ngoai tru", ("noi tru",)),
+    # revenue and spending, exports and imports: "tổng chi ngân sách" is not "tổng thu"
+    ("tong chi", ("tong thu",)),
+    ("tong thu", ("tong chi",)),
+    ("chi ngan sach", ("thu ngan sach",)),
+    ("thu ngan sach", ("chi ngan sach",)),
+    ("xuat khau", ("nhap khau",)),
+    ("nhap khau", ("xuat khau",)),
 )
 
 
@@ -156,6 +163,40 @@ def other_condition(question: str, text: str) -> bool:
     def bound_named(a: tuple[str, float, float, bool]) -> bool:
         return any((a[0], b) in stated for b in (a[1], a[2]))
     return any(a not in said and (any(c[0] == a[0] for c in said) or not bound_named(a)) for a in asked)
+
+
+# Units of time are left out: "6 tháng đầu năm" names the period, and a passage's "trong
+# 3 tháng" is often another matter of the same period.
+_TIME_WORDS = {"ngay", "thang", "nam", "quy", "tuan", "gio", "phut", "ky", "lan", "dot"}
+
+
+_MULTIPLIERS = {"nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9}
+_AMOUNT = re.compile(rf"\b(\d+(?:[.,]\d+)*)(?:\s*(nghin|ngan|trieu|ty|ti)\b)?{_UNIT}")
+
+
+def other_value(question: str, text: str) -> bool:
+    """Does the text state another amount of a unit the question states an amount of
+    ("doanh thu 100 triệu USD/năm" asked, "… đạt 20 triệu USD/năm" quoted), and not the
+    asked one? The question's figures, other than its years and the documents it names,
+    say which case is asked, as a condition does."""
+    plain = _condition_text(without_citations(question))
+    if conditions(question):
+        return False          # an interval is other_condition's
+
+    def amounts(folded: str) -> set[tuple[str, float]]:
+        # "100 triệu USD" and "01 tỷ USD" are amounts of one unit, USD
+        return {(unit, _number(n) * _MULTIPLIERS.get(times, 1)) for n, times, unit in _AMOUNT.findall(folded)
+                if unit not in _TIME_WORDS and not re.fullmatch(r"(?:19|20)\d\d", n)}
+    asked = amounts(plain)
+    if not asked:
+        return False
+    said = amounts(_condition_text(text))
+    ranges = conditions(text)
+
+    def stated(a: tuple[str, float]) -> bool:
+        # "suy giảm 65%" is the case "từ 61% đến 80%" sets
+        return a in said or any(c[0] == a[0] and c[1] <= a[1] <= c[2] for c in ranges)
+    return any(not stated(a) and any(s[0] == a[0] for s in said) for a in asked)
 
 
 # A capitalised run right after these words names a place ("huyện Vân Khê"), not a person.
@@ -260,8 +301,59 @@ def names_date(text: str, intent: Intent, question: str = "") -> bool:
     return any(m.group(0).lower() not in asked for m in pattern.finditer(text))
 
 
+# A reference to another document: its number ("25/2010/TTLT-BLĐTBXH-BTC-BYT", "119-KH/TU"),
+# the date it was issued, and whose it is ("… ngày 11/9/2010 của Liên Bộ Lao động …").
+# They identify that document; they are not a figure, a date or a body the citing
+# sentence states, so "thực hiện từ ngày nào" is not answered by "Thông tư … ngày 11/9/2010".
+CITATION = re.compile(
+    r"\b\d{1,5}(?:/(?:19|20)\d\d)?[/-][A-ZĐ][\wĐđ&/-]*"
+    r"(?:\s+ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*(?:19|20)\d\d|\s+tháng\s+\d{1,2}\s+năm\s+(?:19|20)\d\d))?"
+    r"(?:\s+của\s+[^,;.:()“”\"]{1,80}?(?=\s+(?:về|v/v|quy định|hướng dẫn|ban hành|phê duyệt|sửa đổi)\b|[,;.:()“”\"]|$))?"
+)
+# "Thực hiện theo Thông tư … ngày 11/9/2010", "theo quy định tại Quyết định số …": the rule
+# followed, whose date is not when the thing is done. ("… quyết định chủ trương đầu tư tại
+# Nghị quyết số 02/NQ-HĐND ngày 13/5/2024": the act is the document, its date the answer.)
+_FOLLOWED = re.compile(r"\btheo\s+(?:quy định\s+(?:tại|của)\s+)?(?:[^\W\d_]+\s+){0,4}(?:số\s+)?$", re.IGNORECASE)
+
+
+# A question that speaks of a document asks about that one: named by its number, the
+# dates beside other numbers are not its; named by its kind ("Quyết định thành lập Ban
+# Chỉ đạo … ban hành ngày nào"), the date of the one a sentence cites may be it.
+_NAMED_BY_NUMBER = re.compile(
+    r"\b(?:quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|to trinh|cong van|bao cao|ket luan|de an|"
+    r"huong dan|thong bao|chuong trinh)\s+(?:so\s+)?\d{1,5}\b")
+_DOCUMENT_KIND = re.compile(r"\b(?:quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|cong van|to trinh|ket luan|thong bao)\b")
+
+
+def without_citations(text: str, question: str = "", followed_only: bool = False) -> str:
+    """The text without its references to documents, except those to a document the
+    question names by number ("Nghị định 95/2021/NĐ-CP … ban hành ngày nào" is answered by
+    "Nghị định số 95/2021/NĐ-CP ngày 01 tháng 11 năm 2021"); `followed_only` (a date
+    question): a question naming a document by number keeps only that one's, one naming a
+    kind of document keeps them all, any other loses only the references to a rule followed."""
+    asked = set(re.findall(r"(?<![\d.,])\d{1,5}(?![\d.,]\d)", question))
+    # "Quyết định 1056 … ngày nào": the date beside another document's number
+    # ("thay thế Quyết định số 1704/QĐ-CT ngày 15/10/2007") is that document's
+    folded = fold(question).lower()
+    named = bool(_NAMED_BY_NUMBER.search(folded))
+    kind = bool(_DOCUMENT_KIND.search(folded))
+
+    def masked(m: re.Match) -> str:
+        if re.match(r"\d+", m.group(0)).group(0) in asked:
+            return m.group(0)
+        if followed_only and not named and (kind or not _FOLLOWED.search(text[max(0, m.start() - 60):m.start()])):
+            return m.group(0)
+        return " "
+    return CITATION.sub(masked, text)
+
+
 def satisfies(text: str, intent: Intent, question_names: frozenset[str] = frozenset(), question: str = "") -> bool:
-    """Does this sentence hold the kind of answer the question asks for?"""
+    """Does this sentence hold the kind of answer the question asks for? A question that
+    asks for a document's number or issue date is answered by a reference to it; a date
+    question, by any but a reference to a rule followed; any other question, by none."""
+    if not (intent.code or intent.issued):
+        # "Nghị định 95/2021/NĐ-CP … ban hành ngày nào": the named one's date is asked
+        text = without_citations(text, question, followed_only=True) if intent.date else without_citations(text)
     if intent.date and not names_date(text, intent, question):
         return False
     if (intent.number or intent.percent or intent.rank) and not answers_figure(text, intent):

@@ -30,9 +30,10 @@ from ingest.chunker import TABLE_ROW
 from assistant.models import Answer, Citation
 from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
+from assistant.report_scope import without_naming
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, is_acronym, name_pairs, numbers_in, sentence_spans, spells, tokens
-from assistant.answer_type import answers_figure, contradicts, other_condition, satisfies
+from assistant.answer_type import answers_figure, contradicts, other_condition, other_value, satisfies
 from assistant.completion import Completer, Unit as _Unit
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
@@ -128,6 +129,27 @@ def _years(text: str) -> set[str]:
         if int(start) <= int(end) <= int(start) + 30:
             years.update(str(y) for y in range(int(start), int(end) + 1))
     return years
+
+
+def _spans(text: str) -> set[tuple[int, int]]:
+    """The spans of years a text names ("giai đoạn 2026 - 2031", "năm học 2024-2025"),
+    not those inside a document's number or a full date."""
+    return {(int(a), int(b)) for a, b in _YEAR_RANGE.findall(_DOCUMENT_NUMBER.sub(" ", text))
+            if int(a) < int(b) <= int(a) + 30}
+
+
+def _covers_spans(question: str, sentence: str, years: set[str]) -> bool:
+    """A span the question names is a period of its own: a sentence that names spans must
+    name one holding it ("giai đoạn 2031 - 2036" is not "giai đoạn 2026 – 2031"), and
+    one that names none must fall in years holding all of it (its own and its document's:
+    "năm học 2025-2026" is not a 2024-2025 calendar's)."""
+    asked = _spans(question)
+    if not asked:
+        return True
+    named = _spans(sentence)
+    if named:
+        return all(any(a <= qa and qb <= b for a, b in named) for qa, qb in asked)
+    return all(all(str(y) in years for y in range(qa, qb + 1)) for qa, qb in asked)
 
 
 def _names_document(text: str, named) -> bool:
@@ -537,6 +559,10 @@ class ExtractiveAnswerer:
             allowed = stated if figure else stated | own
             if allowed and not allowed & set(analysis.intent.years):
                 return False
+            # the span that said which document ("Theo kế hoạch giai đoạn 2025-2027 …") was checked with it
+            asked = without_naming(analysis.asked, analysis.reports.naming) if analysis.reports.naming else analysis.asked
+            if not _covers_spans(asked, unit.text, stated | own):
+                return False
         if analysis.bodies:
             # A body the question names must be the passage's (or its document's issuer):
             # "Thanh tra tỉnh ... đúng hạn" is not answered by the province's rate.
@@ -547,6 +573,8 @@ class ExtractiveAnswerer:
             return False      # "nông thôn" asked, "đô thị" quoted
         if other_condition(analysis.asked, f"{meta['section_path']} {unit.text}"):
             return False      # "từ 70 điểm trở lên" asked, "từ 50 đến dưới 70 điểm" quoted
+        if other_value(analysis.asked, unit.text):
+            return False      # "100 triệu USD" asked, "20 triệu USD" quoted
         about = bool(_ABOUT_DOCUMENT.search(fold(analysis.asked).lower()))
         if meta["section_id"].endswith("preamble") and not (analysis.documents or about):
             return False

@@ -30,8 +30,8 @@ _EVERY = re.compile(r"\b(?:nam|thang|ngay|luc|khi) nao\b.*\bcung\b")
 _ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
 # "Cơ quan nào chủ trì", "những bộ nào phối hợp", "ai làm đầu mối": a body answers. ("con
 # số nào" asks for a figure, folded "số" and "sở" being one word; "tổ chức vào ngày nào"
-# is the verb, asking when.)
-_BODY = re.compile(r"\b(?:co quan|don vi|(?<!con )so|bo|ban|to chuc|doan the|hoi|luc luong|nganh|ben)"
+# is the verb, asking when; "xã hội … theo hướng nào" is society, not an association.)
+_BODY = re.compile(r"\b(?:co quan|don vi|(?<!con )so|bo|ban|to chuc|doan the|(?<!xa )hoi|luc luong|nganh|ben)"
                    r"(?:,? (?!vao\b|ngay\b|thang\b|nam\b|quy\b|khi\b|luc\b|thoi\b|dip\b|dau\b)[\w-]+){0,3}? nao\b|\bai (?:se |duoc |phai )?(?:chu tri|phu trach|lam dau moi|chiu trach nhiem|"
                    r"tham muu|phoi hop|quan ly|thuc hien|lo)\b|\b(?:do|giao cho|giao) ai\b")
 _WHY = re.compile(r"\b(?:vi sao|tai sao|nguyen nhan|do dau|vi dau|ly do)\b")
@@ -174,6 +174,9 @@ _DURATION = re.compile(r"\bbao lau\b(?! (?:mot|1) lan)")
 _SUPERSEDED = re.compile(r"\btruoc khi (?:duoc |bi )?(?:\S+ ){0,4}?(?:sua doi|bai bo|thay the)\b|\btruoc day\b"
                          r"|\b(?:da|nay da) bi (?:bai bo|thay the|sua doi)\b")
 _TIME_UNITS = ("ngay", "thang", "nam", "tuan", "gio", "phut", "quy")
+# "Lệ phí ... là bao nhiêu", "mỗi suất quà trị giá bao nhiêu": a fee, a cost or a value
+# is an amount of money, which reports write in đồng (or USD), as "bao nhiêu tiền" asks.
+_MONEY = re.compile(r"\b(?:hoc phi|le phi|chi phi|cong tac phi|mai tang phi|vien phi|muc phi|tri gia|so tien|kinh phi|muc thu)\b")
 # A state already reached, which a plan's targets do not describe: "đã", "hiện nay",
 # "hiện có", "năm ngoái", "vừa qua", and the resultative "V được bao nhiêu" ("giải ngân
 # được bao nhiêu": the amount managed). Read with diacritics ("da" is other words
@@ -236,7 +239,8 @@ def read_intent(question: str) -> Intent:
         level=_level(question),
         # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period
         years=tuple(re.findall(r"\b(?:19|20)\d\d\b", _DOCUMENT_NUMBER.sub(" ", question))),
-        units=(_units(question) or (_TIME_UNITS if duration else ())) if number else (),
+        units=(_units(question) or (_TIME_UNITS if duration else ()) or (_UNIT_ALIASES["tien"] if _MONEY.search(folded) else ()))
+        if number else (),
         unit_qualifier=_unit_qualifier(question) if number else "",
         rank=bool(re.search(r"\b(?:thu|hang|xep thu) (?:may|bao nhieu)\b", folded)),
         superseded=bool(_SUPERSEDED.search(folded)),
