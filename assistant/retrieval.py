@@ -85,6 +85,7 @@ class HybridRetriever(BaseRetriever):
     rerank_depth: int = 24
     answer_type_bonus: float = 0.15
     adaptive: float = 4.0      # 0 = fixed weights; >0 = lean on dense when words match poorly
+    local_idf: float = 0.5     # BM25 inside a scope: how far idf is the scope's (settings)
     doc_ids: list[str] | None = None
     thesaurus: Thesaurus | None = None
     # The learned order of the head (assistant/data/ranker.json); None keeps the rules'.
@@ -118,7 +119,7 @@ class HybridRetriever(BaseRetriever):
         fused: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
-        lexical_hits = snapshot.search_lexical(query, self.fetch_k, doc_ids) if self.mode != "dense" else []
+        lexical_hits = snapshot.search_lexical(query, self.fetch_k, doc_ids, local=self.local_idf) if self.mode != "dense" else []
         # How well do the words match at all? A paraphrase ("bà con nhà nông", "mùa
         # màng") shares few words with any passage: then the dense side leads, and the
         # word-coverage reranker steps back.

@@ -89,7 +89,7 @@ class AssistantService:
             mode=r.mode, programme_boost=r.programme_boost, doc_prior=r.doc_prior,
             dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
             restore_diacritics=r.restore_diacritics, rerank_weight=r.rerank_weight, rerank_depth=r.rerank_depth,
-            adaptive=r.adaptive, answer_type_bonus=r.answer_type_bonus, thesaurus=thesaurus,
+            adaptive=r.adaptive, local_idf=r.local_idf, answer_type_bonus=r.answer_type_bonus, thesaurus=thesaurus,
             # the learned answer policy was fit on the passages in the learned order
             analyzer=self.analyzer,
             ranker=LinearModel.load(RANKER) if "learned" in (r.ranker, settings.answer.policy) else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vectorstore.lexical import SPILL_AT
@@ -47,6 +47,11 @@ class RetrievalSettings(BaseModel):
     # "learned": those signals are features of a linear ranker fit on the labelled
     # questions (assistant/data/ranker.json, scripts/train_ranker.py) that reorders the head.
     ranker: Literal["rules", "learned"] = "rules"
+    # A question scoped to a few reports ("Nghị quyết 57", "6 tháng đầu năm 2022 của tỉnh
+    # Gia Lai") weighs its words by their rarity among those reports' passages as much as
+    # (0.5) by their rarity in the collection: which report was the scope's to say, which
+    # section is this one's. 0: the collection's alone; 1: the scope's alone (docs/EVAL.md).
+    local_idf: float = Field(0.5, ge=0.0, le=1.0)
     ranker_depth: int = 24
 
 

@@ -14,7 +14,8 @@ Question kinds (from eval/qa_all.jsonl's answerable questions of the samples):
 - latest: names the place but no period; the place's latest report answers;
 - out-of-scope: names the place and a year no report of the corpus covers.
 Figures differ in every variant, so the questions carry no facts: what is scored is the
-report and section (hit@1, first citation) and refusals.
+report and section (hit@1, first citation) and refusals. A question that states a figure
+("4 chỉ tiêu đã đạt kế hoạch") is asked of a report only if that report states it.
 """
 
 from __future__ import annotations
@@ -154,6 +155,21 @@ def _ask(question: str, series: Series, place: str, year: int | None) -> str:
     return prefix + _lower_first(q)
 
 
+def _holds_figures(question: str, report: Report) -> bool:
+    """Does the report state every figure the question states (its years aside), with
+    the word it counts? A variant's figures changed: "4 chỉ tiêu đã đạt" or "Chương
+    trình số 17-CTr/TU" asked of a variant that says 6 or 19 asks what it does not say."""
+    folded = fold(report.text).lower()
+    for m in _NUMBER.finditer(question):
+        if _YEAR.fullmatch(m.group(1)):
+            continue
+        word = re.match(r"[-/][\w/-]+|\s+\w+", question[m.end():])
+        figure = fold(m.group(1) + (word.group(0) if word else "")).lower()
+        if not re.search(rf"(?<![\w/]){re.escape(figure).replace(chr(92) + ' ', chr(92) + 's+')}(?![\w/])", folded):
+            return False
+    return True
+
+
 def questions(reports: list[Report], per_question: int = 1, seed: int = 5) -> list[dict]:
     rng = random.Random(seed)
     by_series: dict[str, list[Report]] = {}
@@ -172,12 +188,13 @@ def questions(reports: list[Report], per_question: int = 1, seed: int = 5) -> li
         for n in range(per_question):
             target = rng.choice(members)
             base = {"sections": raw["sections"], "facts": [], "from": raw["id"]}
-            out.append(base | {"id": f"{raw['id']}-named{n}", "kind": "named", "doc": target.doc_id,
-                               "q": _ask(raw["q"], series, target.place, target.year)})
+            named = _ask(raw["q"], series, target.place, target.year)
+            if _holds_figures(named, target):
+                out.append(base | {"id": f"{raw['id']}-named{n}", "kind": "named", "doc": target.doc_id, "q": named})
             latest = max((r for r in members if r.place == target.place), key=lambda r: r.year)
-            if not other_years:
-                out.append(base | {"id": f"{raw['id']}-latest{n}", "kind": "latest", "doc": latest.doc_id,
-                                   "q": _ask(raw["q"], series, target.place, None)})
+            unnamed = _ask(raw["q"], series, target.place, None)
+            if not other_years and _holds_figures(unnamed, latest):
+                out.append(base | {"id": f"{raw['id']}-latest{n}", "kind": "latest", "doc": latest.doc_id, "q": unnamed})
             out.append({"id": f"{raw['id']}-uncovered{n}", "kind": "out-of-scope", "facts": [], "sections": [],
                         "from": raw["id"],
                         "q": _ask(raw["q"], series, target.place, series.year + UNCOVERED_SHIFT)})

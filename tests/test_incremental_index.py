@@ -86,6 +86,31 @@ def test_a_search_kept_to_some_reports_reads_their_postings_only_and_ranks_the_s
         assert [(h.index, round(h.score, 4)) for h in kept] == [(h.index, round(h.score, 4)) for h in index.search(query, 8, mask)]
 
 
+def test_a_search_weighed_inside_some_reports_scores_as_if_they_were_alone(passages):
+    """Among many reports of one layout every section's words are common; weighed by the
+    scoped report's own statistics, its sections rank as they would in a store of it alone."""
+    index = LexicalIndex()
+    first = index.add(passages["bao-cao-binh-phuoc-6-thang-2024"])
+    for texts in passages.values():
+        for _ in range(5):
+            index.add(texts)            # the others, and copies of this layout
+    alone = LexicalIndex(passages["bao-cao-binh-phuoc-6-thang-2024"])
+    mask = np.zeros(index.capacity, dtype=bool)
+    mask[first.start:first.stop] = True
+    for query in QUERIES:
+        local = index.search(query, 10, mask, [first], local=1.0)
+        assert local and [(h.index, round(h.score, 4)) for h in local] == \
+            [(h.index, round(h.score, 4)) for h in alone.search(query, 10)]
+    # weighed by the whole collection, the same report's sections score otherwise; half
+    # and half, like neither
+    for query in QUERIES:
+        whole = index.scores(query, [first])[first.start:first.stop]
+        own = index.scores(query, [first], local=1.0)[first.start:first.stop]
+        half = index.scores(query, [first], local=0.5)[first.start:first.stop]
+        assert not np.allclose(whole, own)
+        assert not np.allclose(half, whole) and not np.allclose(half, own)
+
+
 def test_segments_stay_few_as_reports_are_added(passages):
     """One segment per report would make a question's cost grow with the reports: merges
     keep them logarithmic."""

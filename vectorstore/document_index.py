@@ -261,10 +261,11 @@ class Snapshot:
                 out[span.start:span.stop] = True
         return out & self.live
 
-    def search_lexical(self, query: str, k: int, doc_ids: list[str] | None = None) -> list:
-        """BM25 top k among these reports' live chunks (all when None)."""
+    def search_lexical(self, query: str, k: int, doc_ids: list[str] | None = None, local: float = 0.0) -> list:
+        """BM25 top k among these reports' live chunks (all when None); `local`: how far
+        a word's rarity is read among their passages rather than the collection's."""
         spans = [self.ranges[d] for d in doc_ids if d in self.ranges] if doc_ids else None
-        return self.lexical.search(query, k, self.mask(doc_ids), spans)
+        return self.lexical.search(query, k, self.mask(doc_ids), spans, local=local if doc_ids else 0.0)
 
     def doc_positions(self, doc_id: str) -> range:
         return self.ranges.get(doc_id, range(0))

@@ -260,7 +260,7 @@ class _BM25:
             self.dropped.extend(s.file for s in (a, b) if s.file)
 
     def scores(self, words: list[str], live: np.ndarray, n: int, avgdl: float,
-               spans: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+               spans: tuple[np.ndarray, np.ndarray] | None = None, local: float = 0.0) -> np.ndarray:
         out = np.zeros(len(self.lengths), dtype=np.float32)
         # A term asked twice weighs twice, as bm25s's get_scores counts it.
         asked: dict[int, int] = {}
@@ -272,13 +272,31 @@ class _BM25:
             return out
         ids = np.fromiter(asked, dtype=np.int32, count=len(asked))
         times = np.fromiter(asked.values(), dtype=np.float32, count=len(asked))
-        df = self._df[ids].astype(np.float64)
-        idf = (np.log(1.0 + (n - df + 0.5) / (df + 0.5)) * times).astype(np.float32)
-        scale = B / max(avgdl, 1e-9)
+        per_segment = []
         for seg in self.segments:
             found = list(seg.lookup(ids))
             if spans is not None:
                 found = [cut for cut in (_within(hit, spans) for hit in found) if cut is not None]
+            per_segment.append(found)
+        idf = _idf(self._df[ids].astype(np.float64), n)
+        if local and spans is not None:
+            # Inside the reports a question is scoped to, a word's weight leans on its
+            # rarity among their passages: which reports was the scope's question, which
+            # of their sections is this one's ("FDI" is in every report of a layout). A
+            # few dozen passages estimate rarity loosely, so the collection's stays in.
+            inside = np.concatenate([np.arange(a, b) for a, b in zip(spans[0].tolist(), spans[1].tolist())])
+            inside = inside[live[inside]] if len(inside) else inside
+            if not len(inside):
+                return out
+            df = np.zeros(len(ids), dtype=np.float64)
+            for found in per_segment:
+                for i, d, _ in found:
+                    df[i] += int(np.count_nonzero(live[d]))
+            idf = local * _idf(df, len(inside)) + (1.0 - local) * idf
+            avgdl = float(self.lengths[inside].mean())
+        idf = (idf * times).astype(np.float32)
+        scale = B / max(avgdl, 1e-9)
+        for found in per_segment:
             if not found:
                 continue
             # all asked terms of a segment in one pass: a posting's share is
@@ -290,6 +308,10 @@ class _BM25:
             out += np.bincount(docs, weights=idf_each * tf / (norm + tf), minlength=len(out)).astype(np.float32)
         out[~live] = 0.0
         return out
+
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def _within(hit: tuple[int, np.ndarray, np.ndarray], spans: tuple[np.ndarray, np.ndarray]):
@@ -424,28 +446,32 @@ class LexicalIndex:
     # a question about one report of ten thousand reads that report's postings alone.
     SPANS_AT_MOST = 64
 
-    def scores(self, query: str, spans: list[range] | None = None) -> np.ndarray:
+    def scores(self, query: str, spans: list[range] | None = None, local: float = 0.0) -> np.ndarray:
         """A score per position (0 for removed ones); with `spans`, positions outside them
-        may score 0 as well (they are not read when that is cheaper)."""
+        may score 0 as well (they are not read when that is cheaper). `local`: with a few
+        spans, a term's idf leans this far (0 to 1) towards its idf among the passages
+        inside them, and the mean length is theirs."""
         folded, exact = index_terms(query, self.bigrams)
         within = None
-        if spans is not None and len(spans) <= self.SPANS_AT_MOST \
-                and sum(len(r) for r in spans) * 8 < self.capacity:
+        few = spans is not None and len(spans) <= self.SPANS_AT_MOST
+        if few and (local or sum(len(r) for r in spans) * 8 < self.capacity):
             within = (np.asarray([r.start for r in spans], dtype=np.int64), np.asarray([r.stop for r in spans], dtype=np.int64))
+        local = local if within is not None else 0.0
         with self._lock:
             n = self.size
             if not n:
                 return np.zeros(self.capacity, dtype=np.float32)
-            total = self._folded.scores(folded, self.live, n, self._live_length[0] / n, within)
+            total = self._folded.scores(folded, self.live, n, self._live_length[0] / n, within, local)
             if has_diacritics(query):
-                total += self._exact.scores(exact, self.live, n, self._live_length[1] / n, within)
+                total += self._exact.scores(exact, self.live, n, self._live_length[1] / n, within, local)
             return total
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None,
-               spans: list[range] | None = None) -> list[LexicalHit]:
+               spans: list[range] | None = None, local: float = 0.0) -> list[LexicalHit]:
         """Top k by BM25; `allowed` is a boolean mask over positions (e.g. one report
-        only), `spans` the same positions as ranges when the caller has them."""
-        scores = self.scores(query, spans)
+        only), `spans` the same positions as ranges when the caller has them; `local`:
+        weighed by the statistics of those reports' passages."""
+        scores = self.scores(query, spans, local)
         if allowed is not None:
             # positions added after the caller's snapshot was made are not its to see
             mask = np.zeros(len(scores), dtype=bool)
