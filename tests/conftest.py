@@ -98,6 +98,19 @@ def store_settings(data_dir: Path, **overrides):
     return Settings(data_dir=data_dir, **overrides)
 
 
+REAL = ROOT / "eval" / "corpus" / "real"
+
+
+def real_store(folder: Path, embeddings, names) -> "AssistantService":
+    """A store of these real documents (eval/corpus/real), read by the real parser."""
+    from assistant.services import AssistantService
+
+    service = AssistantService(store_settings(folder), embeddings=embeddings)
+    for name in names:
+        service.ingest_path(REAL / name)
+    return service
+
+
 def to_cp1258(text: str) -> bytes:
     """Windows-1258 has the base letters ă â ê ô ơ ư đ precomposed but the tones as
     combining marks: compose the base letter, keep the tone decomposed."""

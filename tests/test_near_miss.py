@@ -9,17 +9,14 @@ these tests, not taken from the question sets in eval/.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.answer_type import other_value, without_citations
 from assistant.extractive import ungrounded_numbers
 from assistant.intent import read_intent
 from assistant.services import AssistantService
-from tests.conftest import store_settings
+from tests.conftest import real_store
 
-REAL = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "real"
 DOCS = (
     "qd-982-ttg-2026-de-an-doanh-nghiep-cong-nghe-so.txt",            # targets by revenue in USD
     "bc-ubnd-lam-dong-cchc-quy-1-2026.docx",                          # budget revenue, no total spending
@@ -33,10 +30,7 @@ REFUSALS = ("không chứa thông tin", "không nêu số liệu", "Không có b
 
 @pytest.fixture(scope="module")
 def near(tmp_path_factory, embeddings) -> AssistantService:
-    service = AssistantService(store_settings(tmp_path_factory.mktemp("near-miss")), embeddings=embeddings)
-    for name in DOCS:
-        service.ingest_path(REAL / name)
-    return service
+    return real_store(tmp_path_factory.mktemp("near-miss"), embeddings, DOCS)
 
 
 def refused(answer) -> None:

@@ -10,15 +10,12 @@ question sets in eval/.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.extractive import ungrounded_numbers
 from assistant.services import AssistantService
-from tests.conftest import store_settings
+from tests.conftest import real_store
 
-REAL = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "real"
 DOCS = (
     "qd-435-ubnd-kon-tum-2020-chuong-trinh-hanh-dong-quan-he-lao-dong.txt",   # tasks with "- Cơ quan thực hiện:"
     "kh-ubnd-lam-dong-2026-phong-chong-ma-tuy.doc",                           # tasks under a body's heading
@@ -30,10 +27,7 @@ DOCS = (
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory, embeddings) -> AssistantService:
-    service = AssistantService(store_settings(tmp_path_factory.mktemp("real-answers")), embeddings=embeddings)
-    for name in DOCS:
-        service.ingest_path(REAL / name)
-    return service
+    return real_store(tmp_path_factory.mktemp("real-answers"), embeddings, DOCS)
 
 
 def grounded(answer) -> None:
