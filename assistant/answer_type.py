@@ -5,6 +5,7 @@ at all) and the answerer (which sentence to quote, or whether to refuse)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, numbers_in, tokens
 from assistant.intent import Intent
@@ -325,18 +326,24 @@ _NAMED_BY_NUMBER = re.compile(
 _DOCUMENT_KIND = re.compile(r"\b(?:quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|cong van|to trinh|ket luan|thong bao)\b")
 
 
+@lru_cache(maxsize=256)
+def _documents_asked(question: str) -> tuple[frozenset[str], bool, bool]:
+    """The serial numbers a question states, whether it names a document by number and
+    whether by kind: read once per question, not once per sentence checked against it.
+    ("Quyết định 1056 … ngày nào": the date beside another document's number, "thay thế
+    Quyết định số 1704/QĐ-CT ngày 15/10/2007", is that document's.)"""
+    folded = fold(question).lower()
+    return (frozenset(re.findall(r"(?<![\d.,])\d{1,5}(?![\d.,]\d)", question)),
+            bool(_NAMED_BY_NUMBER.search(folded)), bool(_DOCUMENT_KIND.search(folded)))
+
+
 def without_citations(text: str, question: str = "", followed_only: bool = False) -> str:
     """The text without its references to documents, except those to a document the
     question names by number ("Nghị định 95/2021/NĐ-CP … ban hành ngày nào" is answered by
     "Nghị định số 95/2021/NĐ-CP ngày 01 tháng 11 năm 2021"); `followed_only` (a date
     question): a question naming a document by number keeps only that one's, one naming a
     kind of document keeps them all, any other loses only the references to a rule followed."""
-    asked = set(re.findall(r"(?<![\d.,])\d{1,5}(?![\d.,]\d)", question))
-    # "Quyết định 1056 … ngày nào": the date beside another document's number
-    # ("thay thế Quyết định số 1704/QĐ-CT ngày 15/10/2007") is that document's
-    folded = fold(question).lower()
-    named = bool(_NAMED_BY_NUMBER.search(folded))
-    kind = bool(_DOCUMENT_KIND.search(folded))
+    asked, named, kind = _documents_asked(question)
 
     def masked(m: re.Match) -> str:
         if re.match(r"\d+", m.group(0)).group(0) in asked:

@@ -560,8 +560,7 @@ class ExtractiveAnswerer:
             if allowed and not allowed & set(analysis.intent.years):
                 return False
             # the span that said which document ("Theo kế hoạch giai đoạn 2025-2027 …") was checked with it
-            asked = without_naming(analysis.asked, analysis.reports.naming) if analysis.reports.naming else analysis.asked
-            if not _covers_spans(asked, unit.text, stated | own):
+            if not _covers_spans(without_naming(analysis.asked, analysis.reports.naming), unit.text, stated | own):
                 return False
         if analysis.bodies:
             # A body the question names must be the passage's (or its document's issuer):

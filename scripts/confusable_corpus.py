@@ -164,8 +164,8 @@ def _holds_figures(question: str, report: Report) -> bool:
         if _YEAR.fullmatch(m.group(1)):
             continue
         word = re.match(r"[-/][\w/-]+|\s+\w+", question[m.end():])
-        figure = fold(m.group(1) + (word.group(0) if word else "")).lower()
-        if not re.search(rf"(?<![\w/]){re.escape(figure).replace(chr(92) + ' ', chr(92) + 's+')}(?![\w/])", folded):
+        figure = r"\s+".join(map(re.escape, fold(m.group(1) + (word.group(0) if word else "")).lower().split()))
+        if not re.search(rf"(?<![\w/]){figure}(?![\w/])", folded):
             return False
     return True
 
