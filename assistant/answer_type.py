@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from ingest.vntext import NUMBER_RE, NUMBER_WORDS, fold, numbers_in, tokens
+from assistant.document_names import DOCUMENT_KIND, named_documents
 from assistant.intent import Intent
 
 DOC_CODE = re.compile(r"\d+[/-][\wĐđ]+|số \d+")
@@ -320,12 +321,6 @@ _FOLLOWED = re.compile(r"\btheo\s+(?:quy định\s+(?:tại|của)\s+)?(?:[^\W\d
 # A question that speaks of a document asks about that one: named by its number, the
 # dates beside other numbers are not its; named by its kind ("Quyết định thành lập Ban
 # Chỉ đạo … ban hành ngày nào"), the date of the one a sentence cites may be it.
-_NAMED_BY_NUMBER = re.compile(
-    r"\b(?:quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|to trinh|cong van|bao cao|ket luan|de an|"
-    r"huong dan|thong bao|chuong trinh)\s+(?:so\s+)?\d{1,5}\b")
-_DOCUMENT_KIND = re.compile(r"\b(?:quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|cong van|to trinh|ket luan|thong bao)\b")
-
-
 @lru_cache(maxsize=256)
 def _documents_asked(question: str) -> tuple[frozenset[str], bool, bool]:
     """The serial numbers a question states, whether it names a document by number and
@@ -334,7 +329,7 @@ def _documents_asked(question: str) -> tuple[frozenset[str], bool, bool]:
     Quyết định số 1704/QĐ-CT ngày 15/10/2007", is that document's.)"""
     folded = fold(question).lower()
     return (frozenset(re.findall(r"(?<![\d.,])\d{1,5}(?![\d.,]\d)", question)),
-            bool(_NAMED_BY_NUMBER.search(folded)), bool(_DOCUMENT_KIND.search(folded)))
+            bool(named_documents(question)), bool(DOCUMENT_KIND.search(folded)))
 
 
 def without_citations(text: str, question: str = "", followed_only: bool = False) -> str:

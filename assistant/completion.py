@@ -30,6 +30,7 @@ class Unit:
     score: float = 0.0
     coverage: float = 0.0       # share of the question's weight in this unit's own words
     terms: set[str] = field(default_factory=set)
+    header: bool = False        # a table's header row, quoted for the rows after it
 
     @property
     def text(self) -> str:
@@ -49,6 +50,8 @@ FIELD_KINDS = (
 ITEM_START = re.compile(r"^[ \t]*(?:[-+•*–][ \t]+|[a-zđ]\)[ \t]*|\(?\d+(?:\.\d+)*[.)]|\(\d+\)|[IVX]+\.[ \t])")
 # A list item of a list a line opens with a colon.
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-+•*–][ \t]+|[a-zđ]\)[ \t]*|\d+[.)][ \t]+|\(\d+\)[ \t]*)\S")
+# The label of a group of rows in a table: a Roman numeral or a capital letter ("VI", "B.").
+GROUP_LABEL = re.compile(r"(?:[IVXL]{1,6}|[A-ZĐ])\.?")
 _PLAIN_LINES = 4      # lines of a task's own paragraph read past before its fields
 _ITEMS = 8            # items quoted after a line that opens a list
 
@@ -186,6 +189,10 @@ class Completer:
             # the doer is then in the item's field or the heading above it.
             return []
         found = self.fields(unit, kinds)
+        if not found and unit.text.lstrip().startswith("|"):
+            placed = self.locate(unit)
+            group = group_row(placed.doc, placed.start) if placed is not None else None
+            found = [group] if group is not None else []
         if not found and "body" in kinds:
             heading = self.list_intro(unit) or self.body_heading(unit)
             found = [heading] if heading is not None else []
@@ -265,3 +272,36 @@ def _marker(line: str) -> str:
     if re.match(r"\(\d+\)", stripped):
         return "(1)"
     return "1."
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def group_row(section: Document, row: int, table_start: int = 0) -> Unit | None:
+    """The group row a table row's empty cells belong to: under "| VI | Đối tượng được
+    hưởng mức 720.000đ/tháng: | 720.000 |" the items "| 1 | … |  |" leave the amount to
+    it, as a merged cell would. Only an item (numbered 1, 2 …) under a group labelled I,
+    II … or A, B … has one, and only when the group fills a cell the item leaves empty."""
+    text = section.page_content
+    end = text.find("\n", row)
+    cells = _cells(text[row:end if end > 0 else len(text)])
+    empty = [i for i, c in enumerate(cells) if i and not c]
+    if not empty or not cells[0] or GROUP_LABEL.fullmatch(cells[0]):
+        return None
+    pos = row
+    while pos > table_start:
+        start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[start:pos].rstrip("\n")
+        pos = start
+        if not line.lstrip().startswith("|"):
+            if line.strip():
+                return None       # the table ends above
+            continue
+        above = _cells(line)
+        if len(above) != len(cells) or not GROUP_LABEL.fullmatch(above[0]):
+            continue
+        if any(above[i] for i in empty):
+            return Unit(section, start, start + len(line))
+        return None
+    return None

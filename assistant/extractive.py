@@ -34,7 +34,7 @@ from assistant.report_scope import without_naming
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, is_acronym, name_pairs, numbers_in, sentence_spans, spells, tokens
 from assistant.answer_type import answers_figure, contradicts, other_condition, other_value, satisfies
-from assistant.completion import Completer, Unit as _Unit
+from assistant.completion import Completer, Unit as _Unit, group_row
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
 from assistant.intent import Intent, kind_named
@@ -102,6 +102,9 @@ class AnswerPolicy:
     long_sentence: int = 350           # longer sentences are answered clause by clause
     commitment_paragraph: int = 900    # a commitment item up to this long is quoted whole
     ranked_units: int = 40             # candidates the learned ranker scores
+    min_ask_coverage: float = 0.5      # a quote added for one ask of several must hold this share of it
+    ask_margin: float = 0.1            # … and this much more of it than the quotes already chosen
+    min_ask_weight: float = 0.15       # an ask looked for on its own holds this share of the question's weight
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -171,6 +174,11 @@ def _clauses(text: str) -> list[str]:
 
 def _parent(section_id: str) -> str:
     return section_id.rsplit(".", 1)[0] if "." in section_id else ""
+
+
+def _near(a: str, b: str) -> bool:
+    """The same section, its parent or child, or a sibling ("Điều 1.2" and "Điều 1.4")."""
+    return a == b or _parent(a) == b or _parent(b) == a or bool(_parent(a)) and _parent(a) == _parent(b)
 
 
 # Sections that amend another text ("Sửa đổi, bổ sung Điều 20 như sau:", "Bãi bỏ Điều 13").
@@ -379,7 +387,42 @@ class ExtractiveAnswerer:
             chosen = self._list_items(chosen) or chosen
         elif intent.future and chosen[0].doc.metadata.get("programme"):
             chosen = self._commitment(chosen)
-        return self._compose(ctx.question, self._with_table_headers(self._completed(ctx, chosen)))
+        chosen = self._with_table_headers(self._completed(ctx, chosen))
+        return self._compose(ctx.question, self._with_table_headers(self._each_ask(ctx, chosen, units)))
+
+    def _each_ask(self, ctx: "_Context", chosen: list[_Unit], units: list[_Unit]) -> list[_Unit]:
+        """A question that asks two things ("tựu trường ngày nào, còn riêng lớp 1 thì ngày
+        nào?", "cơ quan nào tham mưu và hoàn thành khi nào?") is answered when each is: for
+        an ask that no quote is about, the sentence of the same document most about it
+        that gives its kind of answer is quoted too."""
+        asks = ctx.analysis.asks
+        if len(asks) < 2:
+            return chosen
+        first = next(u for u in chosen if not u.header).doc.metadata
+        whole = sum(ctx.weights.values()) or 1.0
+        out, quoted = list(chosen), {u.text for u in chosen}
+        for ask in asks:
+            if sum(ask.weights.values()) < self.policy.min_ask_weight * whole:
+                continue      # "…, về vấn đề gì?": nothing of its own to look for
+            def about(u: _Unit) -> float:
+                return self._coverage(ask.weights, u.terms)
+
+            def answers(u: _Unit) -> bool:
+                return satisfies(u.text, ask.intent, ctx.names, ask.text)
+            # what the answer so far says of it, read whole (a row under its header's
+            # "Cơ quan chủ trì" tells who leads), when one of its quotes gives its kind of answer
+            said = set().union(*(u.terms or self._terms(u.text) for u in out))
+            held = self._coverage(ask.weights, said) if any(answers(u) for u in out) else 0.0
+            # the other ask is answered nearby: the same part of the document, or one beside it
+            pool = [u for u in units if u.doc.metadata["doc_id"] == first["doc_id"] and u.text not in quoted
+                    and _near(u.doc.metadata["section_id"], first["section_id"])
+                    and about(u) >= self.policy.min_ask_coverage and answers(u)]
+            if pool:
+                best = max(pool, key=lambda u: (about(u), u.score))
+                if about(best) > held + self.policy.ask_margin:
+                    out.append(best)
+                    quoted.add(best.text)
+        return out
 
     def _completed(self, ctx: "_Context", chosen: list[_Unit]) -> list[_Unit]:
         """The first quote with what makes it answer: its item's field or the heading
@@ -950,9 +993,14 @@ class ExtractiveAnswerer:
                 if section is not None and row > 0:
                     header = self._table_header(section, row)
                     if header and header.start < row and all(h.text != header.text for h in out):
-                        header.score = unit.score
+                        header.score, header.header = unit.score, True
                         out.append(header)
-            out.append(unit)
+                    group = group_row(section, row, header.start if header else 0)
+                    if group and all(h.text != group.text for h in out):
+                        group.score = unit.score
+                        out.append(group)
+            if all(h.text != unit.text for h in out):
+                out.append(unit)
         return out
 
     @staticmethod
@@ -984,17 +1032,22 @@ class ExtractiveAnswerer:
             )
             for u in chosen
         ]
-        lines, skip = [], set()
-        for i, c in enumerate(citations):
-            if i in skip:
+        # Each row is shown under its table's header, cell by cell ("Cơ quan chủ trì:
+        # “Bộ Tài chính”; …"); the header itself is not quoted on its own line.
+        lines, header, shown = [], None, True
+        for u, c in zip(chosen, citations):
+            if u.header:
+                header, shown = c, False
                 continue
-            row = _row_line(c.quote, citations[i + 1].quote) if i + 1 < len(citations) else None
+            row = _row_line(header.quote, c.quote) if header is not None and header.section_id == c.section_id else None
             if row:
-                # a header and its row: each cell under its column's name
-                lines.append(f"- {row} [{citations[i + 1].section_id}]")
-                skip.add(i + 1)
-            else:
-                lines.append(f"- “{c.quote.lstrip('-+•*– ').strip()}” [{c.section_id}]")
+                lines.append(f"- {row} [{c.section_id}]")
+                shown = True
+                continue
+            if not shown:     # a header whose row it does not fit is quoted as it is
+                lines.append(f"- “{header.quote.strip()}” [{header.section_id}]")
+                shown = True
+            lines.append(f"- “{c.quote.lstrip('-+•*– ').strip()}” [{c.section_id}]")
         if len(citations) == 1:
             c = citations[0]
             text = f"Theo báo cáo: “{c.quote}” [{c.section_id}]"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.coverage import question_identity, question_weights
 from assistant.diacritics import DiacriticRestorer
+from assistant.document_names import NamedDocument, named_documents, without_documents
 from assistant.intent import Intent, read_intent, read_time, reworded
 from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
@@ -21,30 +22,37 @@ from assistant.synonyms import Rewrite, Thesaurus
 from ingest.vntext import fold, has_diacritics
 from vectorstore.document_index import Snapshot
 
-# A document named by its kind and number: "Nghị quyết 57", "Quyết định số 435/QĐ-UBND",
-# "Tờ trình 3367", "QĐ 844", "Nghị định 74/2025/NĐ-CP".
-_KIND_WORDS = {
-    "nghi quyet": "nghị quyết", "quyet dinh": "quyết định", "nghi dinh": "nghị định", "thong tu": "thông tư",
-    "ke hoach": "kế hoạch", "bao cao": "báo cáo", "to trinh": "tờ trình", "chi thi": "chỉ thị",
-    "huong dan": "hướng dẫn", "cong van": "công văn", "chuong trinh": "chương trình", "ket luan": "kết luận",
-    "thong bao": "thông báo", "nq": "nghị quyết", "qd": "quyết định", "nd": "nghị định", "tt": "thông tư",
-    "kh": "kế hoạch", "bc": "báo cáo",
-}
-_NAMED_DOCUMENT = re.compile(
-    r"\b(?P<kind>nghi quyet|quyet dinh|nghi dinh|thong tu|ke hoach|bao cao|to trinh|chi thi|huong dan|"
-    r"cong van|chuong trinh|ket luan|thong bao|nq|qd|nd|tt|kh|bc)(?:\s+lien tich)?\s+(?:so\s+)?"
-    # a serial, not a period ("báo cáo 6 tháng", "kế hoạch 5 năm") nor a year alone ("kế hoạch 2026")
-    r"(?P<num>(?!(?:19|20)\d\d\b(?!\s*/))\d{1,5})(?!\s*(?:thang|nam|quy|ngay|tuan|dot)\b)"
-    r"(?P<rest>(?:\s*/\s*[\w-]+)*)",
-    re.IGNORECASE,
-)
+# Where a question that asks two things parts them: "Học sinh tựu trường ngày nào, còn
+# riêng lớp 1 thì ngày nào?", "… do cơ quan nào tham mưu và phải hoàn thành khi nào?".
+_ASK_BOUNDARY = re.compile(r",?\s+(?:và|còn|đồng thời|cùng với đó)\s+|,\s+|;\s+", re.IGNORECASE)
+# What makes a part of it an ask of its own: a question word.
+_ASK_WORD = re.compile(r"(?<!\w)(?:bao nhiêu|bao lâu|bao giờ|khi nào|lúc nào|ngày nào|tháng nào|năm nào|thế nào|"
+                       r"ở đâu|ai|gì|nào|mấy(?!\s+(?:năm|tháng|tuần|ngày|hôm)\s+(?:trước|qua|nay|gần đây|vừa qua|rồi)))(?!\w)",
+                       re.IGNORECASE)   # ("mấy năm trước": a time, not a count)
 
 
 @dataclass(frozen=True)
-class NamedDocument:
-    kind: str          # "nghị quyết"
-    number: str        # "57" — the document's serial number, as the question gives it
-    code: str = ""     # "2025/NQ-HĐND" when the question gives more ("57/2025/NQ-HĐND")
+class Ask:
+    """One of the things a question asks, with its own kind of answer and key terms."""
+    text: str
+    intent: Intent
+    weights: dict[str, float]
+
+
+def asks_of(text: str) -> list[str]:
+    """The parts of a question that each ask something, with the words around them that
+    are not asks themselves ("Khi thời tiết quá khắc nghiệt, ai …") joined to the next
+    ask (the last ones to the ask before). One ask or none: []."""
+    parts = [p for p in _ASK_BOUNDARY.split(text.strip().rstrip("?").strip()) if p.strip()]
+    asks, pending = [], []
+    for part in parts:
+        pending.append(part)
+        if _ASK_WORD.search(part):
+            asks.append(", ".join(pending))
+            pending = []
+    if pending and asks:
+        asks[-1] = ", ".join([asks[-1], *pending])
+    return asks if len(asks) >= 2 else []
 
 
 @dataclass
@@ -68,6 +76,7 @@ class QuestionAnalysis:
     # the member of a series for that period, else each series' latest; None: all.
     reports: ReportScope = field(default_factory=ReportScope)
     identity: frozenset[str] = frozenset()   # its words that name a report ("tỉnh", "Bình Phước"): weak evidence
+    asks: list[Ask] = field(default_factory=list)   # when it asks two things or more, each of them
 
     @property
     def text(self) -> str:
@@ -79,25 +88,6 @@ class QuestionAnalysis:
         """What passages are searched with: the text without the words that said which
         report ("Theo báo cáo 6 tháng đầu năm 2022, ...")."""
         return without_naming(self.rewrite.text, self.reports.naming) if self.reports.naming else self.rewrite.text
-
-
-def named_documents(question: str) -> list[NamedDocument]:
-    found = []
-    for match in _NAMED_DOCUMENT.finditer(fold(question).lower()):
-        rest = re.sub(r"\s+", "", match.group("rest")).lstrip("/")
-        found.append(NamedDocument(_KIND_WORDS[match.group("kind").lower()], match.group("num").lstrip("0") or "0", rest))
-    return found
-
-
-def _without_documents(text: str) -> str:
-    """The text with the documents it names by kind and number blanked out."""
-    folded = fold(text).lower()
-    if len(folded) != len(text):      # folding kept one character per character
-        return text
-    out = list(text)
-    for match in _NAMED_DOCUMENT.finditer(folded):
-        out[match.start():match.end()] = " " * (match.end() - match.start())
-    return "".join(out)
 
 
 class QuestionAnalyzer:
@@ -134,8 +124,11 @@ class QuestionAnalyzer:
         )
         for named in analysis.documents:
             # "Quyết định 435": the indexed document of that kind and serial number answers
+            # (or the plan, scheme or programme a decision of that number issues: "Đề án
+            # 982" is the one "Quyết định 982 … phê duyệt Đề án …" approves)
             hits = [d for d, r in snapshot.records.items() if r.serial == named.number
-                    and (not r.meta.get("kind") or r.meta.get("kind") == named.kind)
+                    and (not r.meta.get("kind") or r.meta.get("kind") == named.kind
+                         or fold(named.kind) in fold(r.title).lower())
                     and (not named.code or fold(named.code).lower() in fold(r.meta.get("number", "")).lower())]
             if hits:
                 analysis.scope.extend(h for h in hits if h not in analysis.scope)
@@ -177,13 +170,16 @@ class QuestionAnalyzer:
             # "Theo Quyết định 844/QĐ-TTg, việc xây dựng Luật ... hoàn thành khi nào"
             # asks about the law's row, which does not repeat "844/QĐ-TTg".
             analysis.named = set(analysis.scope)
-            weighed = weigh([_without_documents(w) for w in wordings])
+            weighed = weigh([without_documents(w) for w in wordings])
         if not weighed or not weighed[0]:
             weighed = weigh(wordings)     # no document in scope, or nothing but its name was asked
         if not weighed[0] and naming:
             weighed = weigh([rewrite.text, *rewrite.variants])
         analysis.weights = weighed[0]
         analysis.wordings = [weighed[0]] + [w for w in weighed[1:] if w]
+        analysis.asks = [Ask(a, reworded(read_intent(a), a), w) for a in asks_of(analysis.topic)
+                         if (w := question_weights(a, snapshot.lexical, drop_format=intent.percent,
+                                                   identity=analysis.identity))]
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,

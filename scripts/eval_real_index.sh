@@ -31,6 +31,15 @@ if [ "${WITH_DEV2:-0}" = 1 ]; then
     qd-378-ubnd-ha-giang-2022-cong-bo-tthc-xang-dau.md qd-6154-ubnd-ha-noi-2011-dieu-duong-luan-phien-nguoi-co-cong.md
   )
 fi
+if [ "${WITH_TEST3:-0}" = 1 ]; then
+  # test-3 (batches i and j, eval/real_questions/README.md)
+  docs+=(
+    kh-199-ubnd-hung-yen-2026-phong-chong-ma-tuy.txt nd-161-2026-cp-muc-luong-co-so-tien-thuong.txt
+    qd-16-2010-ubnd-lai-chau-boi-thuong-ho-tro-tai-dinh-cu.md qd-40-2011-ttg-che-do-thanh-nien-xung-phong.md
+    nq-122-cp-2026-phien-hop-chinh-phu-thang-4.txt nq-116-cp-2026-ke-hoach-ket-luan-213-phong-chong-thien-tai.txt
+    qd-798-ttg-2026-kien-toan-ban-chi-dao-cai-cach-tien-luong.txt nq-126-cp-2026-chuyen-giao-lang-van-hoa-du-lich-ha-noi.txt
+  )
+fi
 paths=(samples/*.txt)
 for d in "${docs[@]}"; do paths+=("$R/$d"); done
 ASSISTANT_DATA_DIR=$data .venv/bin/python -m assistant ingest "${paths[@]}" 2>/dev/null

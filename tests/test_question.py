@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.question import QuestionAnalyzer, named_documents
+from assistant.document_names import named_documents
+from assistant.question import QuestionAnalyzer
 
 
 def test_one_question_costs_one_analysis(indexed, monkeypatch):
