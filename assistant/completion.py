@@ -190,9 +190,13 @@ class Completer:
             return []
         found = self.fields(unit, kinds)
         if not found and unit.text.lstrip().startswith("|"):
+            # A table row leaves its amount to its group's row and its unit to the
+            # header ("Mức bồi thường (đồng/mộ)"), as merged cells do.
             placed = self.locate(unit)
-            group = group_row(placed.doc, placed.start) if placed is not None else None
-            found = [group] if group is not None else []
+            if placed is not None:
+                header = table_header(placed.doc, placed.start)
+                found = [u for u in (group_row(placed.doc, placed.start, header.start if header else 0),
+                                     header if header is not None and header.start < placed.start else None) if u]
         if not found and "body" in kinds:
             heading = self.list_intro(unit) or self.body_heading(unit)
             found = [heading] if heading is not None else []
@@ -305,3 +309,23 @@ def group_row(section: Document, row: int, table_start: int = 0) -> Unit | None:
             return Unit(section, start, start + len(line))
         return None
     return None
+
+
+def table_header(section: Document, row: int) -> Unit | None:
+    """The first row of the table that contains offset `row` (rows may be separated by
+    blank lines once normalised)."""
+    text = section.page_content
+    header_start = None
+    pos = row
+    while pos > 0:
+        line_start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[line_start : pos - 1] if pos - 1 > line_start else text[line_start:pos]
+        if line.strip().startswith("|"):
+            header_start = line_start
+        elif line.strip():
+            break
+        pos = line_start
+    if header_start is None:
+        return None
+    end = text.find("\n", header_start)
+    return Unit(section, header_start, end if end > 0 else len(text))

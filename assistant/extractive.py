@@ -34,7 +34,7 @@ from assistant.report_scope import without_naming
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, is_acronym, name_pairs, numbers_in, sentence_spans, spells, tokens
 from assistant.answer_type import answers_figure, contradicts, other_condition, other_value, satisfies
-from assistant.completion import Completer, Unit as _Unit, group_row
+from assistant.completion import Completer, Unit as _Unit, group_row, table_header
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
 from assistant.intent import Intent, kind_named
@@ -991,7 +991,7 @@ class ExtractiveAnswerer:
                 text = section.page_content if section else ""
                 row = text.find(unit.text)
                 if section is not None and row > 0:
-                    header = self._table_header(section, row)
+                    header = table_header(section, row)
                     if header and header.start < row and all(h.text != header.text for h in out):
                         header.score, header.header = unit.score, True
                         out.append(header)
@@ -1002,26 +1002,6 @@ class ExtractiveAnswerer:
             if all(h.text != unit.text for h in out):
                 out.append(unit)
         return out
-
-    @staticmethod
-    def _table_header(section: Document, row: int) -> _Unit | None:
-        """The first row of the table that contains offset `row` (rows may be
-        separated by blank lines once normalised)."""
-        text = section.page_content
-        header_start = None
-        pos = row
-        while pos > 0:
-            line_start = text.rfind("\n", 0, pos - 1) + 1
-            line = text[line_start : pos - 1] if pos - 1 > line_start else text[line_start:pos]
-            if line.strip().startswith("|"):
-                header_start = line_start
-            elif line.strip():
-                break
-            pos = line_start
-        if header_start is None:
-            return None
-        end = text.find("\n", header_start)
-        return _Unit(section, header_start, end if end > 0 else len(text))
 
     def _compose(self, question: str, chosen: list[_Unit]) -> Answer:
         citations = [

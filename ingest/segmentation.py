@@ -10,7 +10,9 @@ from functools import lru_cache
 
 from ingest.vntext import fold
 
-_NOUN_TAGS = {"N", "Np", "Nc", "Nu", "Ny"}
+# Classifiers ("Nc": "ngôi" mộ, "chiếc" xe, "con" trâu) count a noun without naming a
+# topic, so they are not among a question's nouns: "một ngôi mộ đất" is about "mộ đất".
+_NOUN_TAGS = {"N", "Np", "Nu", "Ny"}
 
 
 @lru_cache(maxsize=1)
