@@ -37,7 +37,7 @@ from assistant.answer_type import answers_figure, contradicts, other_condition, 
 from assistant.completion import Completer, Unit as _Unit, group_row, table_header
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
-from assistant.intent import Intent, kind_named
+from assistant.intent import Intent, counted_word, kind_named
 from vectorstore.lexical import LexicalIndex, terms_of
 from assistant.naming import proper_names
 from assistant.synonyms import Thesaurus
@@ -456,7 +456,11 @@ class ExtractiveAnswerer:
         return max(unit.coverage, best_coverage(ctx.wordings, unit.terms | self._terms(heads)) if heads.strip() else 0.0)
 
     def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
-        key = self._key_terms(ctx.weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity)
+        # The word a measure question counts by is the answer's unit, not its topic:
+        # "bao nhiêu tiền" is answered in "triệu đồng", "bao nhiêu mét vuông" in "m2".
+        unit_word = counted_word(ctx.restored) if ctx.intent.units and ctx.intent.units[0] != counted_word(ctx.restored) else ""
+        weights = {t: w for t, w in ctx.weights.items() if t != unit_word} if unit_word else ctx.weights
+        key = self._key_terms(weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity)
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
         context = self._headings(unit) + " " + unit.text
         # "BHYT" is written out as "bảo hiểm y tế": an acronym is spelled by its syllables.

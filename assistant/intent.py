@@ -54,7 +54,9 @@ _INJECTION = re.compile(
 _NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cua", "?", "vay", "nua", "lau"}
 # Counted nouns whose figures are written with another word ("bao nhiêu tiền" -> "tỷ đồng").
 # "Bao nhiêu lần" counts events, which reports count as "cuộc", "vụ", "lượt", "đợt".
-_UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot"), "lan": ("lan", "luot", "cuoc", "vu", "dot")}
+_UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot"), "lan": ("lan", "luot", "cuoc", "vu", "dot"),
+                 # measures are written by their symbols: "bao nhiêu mét vuông" is "200,0 m2"
+                 "met": ("met", "m", "m2", "m3", "m²", "m³"), "hecta": ("hecta", "ha"), "kilomet": ("kilomet", "km")}
 # "lên bao nhiêu năm 2024": a year after the word makes it a date, not a unit counted.
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+)(?!\s+(?:19|20)\d\d)\b")
 # With diacritics, "máy móc" (machines) is not "mấy móc".
@@ -121,14 +123,20 @@ def _unit_qualifier(question: str) -> str:
     return ""
 
 
-def _units(question: str) -> tuple[str, ...]:
+def counted_word(question: str) -> str:
+    """The word "bao nhiêu" / "mấy" counts, folded ("tiền", "mét", "hộ"), or ""."""
     if has_diacritics(question):
         match = _UNIT_AFTER_ACCENTED.search(question)
         word = fold(match.group(1)).lower() if match else ""
     else:
         match = _UNIT_AFTER.search(fold(question).lower())
         word = match.group(1) if match else ""
-    if not word or word in _NOT_UNITS:
+    return "" if word in _NOT_UNITS else word
+
+
+def _units(question: str) -> tuple[str, ...]:
+    word = counted_word(question)
+    if not word:
         return ()
     unit = canonical_syllable(word)     # "tỷ" and "tỉ" are one unit
     return _UNIT_ALIASES.get(unit, (unit,))
