@@ -2,7 +2,7 @@
 things gets both; a table item whose amount its group row carries is quoted with that
 row; a plan named by its decision's number ("Kế hoạch 986") is that decision's.
 
-The store holds two real public documents (eval/corpus/real, sources in SOURCES.md),
+The store holds three real public documents (eval/corpus/real, sources in SOURCES.md),
 read by the real parser and embedded by the packaged model. The questions are written
 for these tests, not taken from the question sets in eval/.
 """
@@ -19,6 +19,7 @@ from tests.conftest import real_store
 DOCS = (
     "qd-986-ubnd-tuyen-quang-2024-ke-hoach-thoi-gian-nam-hoc.md",     # a school year's calendar, item by item
     "qd-1056-ct-tuyen-quang-2010-muc-tro-giup-bao-tro-xa-hoi.txt",    # allowance tables grouped by amount
+    "qd-16-2010-ubnd-lai-chau-boi-thuong-ho-tro-tai-dinh-cu.md",      # rates in tables whose header gives the unit
 )
 
 
@@ -62,6 +63,15 @@ def test_a_table_item_is_quoted_with_the_group_row_that_carries_its_amount(store
     # each row shown under the table's column names, not as raw "| … |" cells
     assert "Mức trợ giúp áp dụng (đồng/tháng): “180.000”" in answer.answer
     assert "| STT |" not in answer.answer
+
+
+def test_a_table_rows_unit_is_in_its_header_and_a_classifier_is_no_topic(store):
+    # "| STT | Loại mồ mả | Mức bồi thường (đồng/mộ) |" over "| b | Mộ đắp đất trên ba (03) năm | 1500.000,0 |";
+    # "một ngôi mộ": "ngôi" counts graves, it is not what the question is about
+    answer = store.ask("Tại Lai Châu, di chuyển một ngôi mộ đắp đất trên ba năm chưa cải táng thì được bồi thường bao nhiêu?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 1.5.1"
+    assert "Loại mồ mả: “Mộ đắp đất trên ba (03) năm”; Mức bồi thường (đồng/mộ): “1500.000,0”" in answer.answer
 
 
 def test_a_plan_named_by_the_number_of_the_decision_issuing_it(store):
