@@ -37,7 +37,7 @@ from assistant.answer_type import answers_figure, contradicts, other_condition, 
 from assistant.completion import Completer, Unit as _Unit, group_row, table_header
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
-from assistant.intent import Intent, counted_word, kind_named
+from assistant.intent import Intent, kind_named, unit_syllables
 from vectorstore.lexical import LexicalIndex, terms_of
 from assistant.naming import proper_names
 from assistant.synonyms import Thesaurus
@@ -306,7 +306,9 @@ class ExtractiveAnswerer:
                              if t.isalpha() and t not in STOP and not stats.df_exact.get(t) and fold(t) in nouns})
         else:
             unseen = [t for t in weights if "_" not in t and t.isalpha() and not stats.df.get(t) and t in nouns]
-        unseen = [t for t in unseen if t in weights]
+        # the unit a measure is asked in ("mét vuông") is the reports' "m2", not an unknown topic
+        asked_in = unit_syllables(restored) if intent.number else frozenset()
+        unseen = [t for t in unseen if t in weights and t not in asked_in]
         unseen_share = sum(weights[t] for t in unseen) / sum(weights.values())
         # Sentences from a report of another level (a district's figures for a question
         # about the province), from a report other than the one the question names, from
@@ -398,7 +400,7 @@ class ExtractiveAnswerer:
         asks = ctx.analysis.asks
         if len(asks) < 2:
             return chosen
-        first = next(u for u in chosen if not u.header).doc.metadata
+        first = next((u for u in chosen if not u.header), chosen[0]).doc.metadata
         whole = sum(ctx.weights.values()) or 1.0
         out, quoted = list(chosen), {u.text for u in chosen}
         for ask in asks:
@@ -458,8 +460,8 @@ class ExtractiveAnswerer:
     def _about_key_terms(self, ctx: "_Context", unit: "_Unit") -> bool:
         # The word a measure question counts by is the answer's unit, not its topic:
         # "bao nhiêu tiền" is answered in "triệu đồng", "bao nhiêu mét vuông" in "m2".
-        unit_word = counted_word(ctx.restored) if ctx.intent.units and ctx.intent.units[0] != counted_word(ctx.restored) else ""
-        weights = {t: w for t, w in ctx.weights.items() if t != unit_word} if unit_word else ctx.weights
+        asked_in = unit_syllables(ctx.restored) if ctx.intent.units else frozenset()
+        weights = {t: w for t, w in ctx.weights.items() if t not in asked_in} if asked_in else ctx.weights
         key = self._key_terms(weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity)
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
         context = self._headings(unit) + " " + unit.text

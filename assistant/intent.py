@@ -56,7 +56,10 @@ _NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cu
 # "Bao nhiêu lần" counts events, which reports count as "cuộc", "vụ", "lượt", "đợt".
 _UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot"), "lan": ("lan", "luot", "cuoc", "vu", "dot"),
                  # measures are written by their symbols: "bao nhiêu mét vuông" is "200,0 m2"
-                 "met": ("met", "m", "m2", "m3", "m²", "m³"), "hecta": ("hecta", "ha"), "kilomet": ("kilomet", "km")}
+                 # (an alias list starts with how the reports write the unit)
+                 "met": ("m", "m2", "m3", "m²", "m³", "met"), "hecta": ("ha", "hecta"), "kilomet": ("km", "kilomet")}
+# The second syllable of a measure's name ("mét vuông", "mét khối"): part of the unit.
+_MEASURE_TAILS = {"met": ("vuong", "khoi")}
 # "lên bao nhiêu năm 2024": a year after the word makes it a date, not a unit counted.
 _UNIT_AFTER = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+)(?!\s+(?:19|20)\d\d)\b")
 # With diacritics, "máy móc" (machines) is not "mấy móc".
@@ -132,6 +135,20 @@ def counted_word(question: str) -> str:
         match = _UNIT_AFTER.search(fold(question).lower())
         word = match.group(1) if match else ""
     return "" if word in _NOT_UNITS else word
+
+
+def unit_syllables(question: str) -> frozenset[str]:
+    """The folded syllables of the unit a measure question counts in, when the reports
+    write that unit otherwise ("bao nhiêu tiền" in "đồng", "bao nhiêu mét vuông" in
+    "m2"): what the question asks in, not what it is about."""
+    word = counted_word(question)
+    unit = canonical_syllable(word) if word else ""
+    aliases = _UNIT_ALIASES.get(unit, ())
+    if not aliases or aliases[0] == unit:
+        return frozenset()
+    tails = _MEASURE_TAILS.get(unit, ())
+    following = re.search(rf"\b{unit}\s+(\w+)", fold(question).lower())
+    return frozenset([unit] + ([following.group(1)] if following and following.group(1) in tails else []))
 
 
 def _units(question: str) -> tuple[str, ...]:

@@ -74,6 +74,13 @@ def test_a_table_rows_unit_is_in_its_header_and_a_classifier_is_no_topic(store):
     assert "Loại mồ mả: “Mộ đắp đất trên ba (03) năm”; Mức bồi thường (đồng/mộ): “1500.000,0”" in answer.answer
 
 
+def test_a_measure_is_asked_in_its_name_and_written_in_its_symbol(store):
+    # "bao nhiêu mét vuông" is answered in "m2"; "mét vuông" is the unit, not an unknown topic
+    answer = store.ask("Ở Lai Châu, suất tái định cư tối thiểu đối với nhà ở đô thị là bao nhiêu mét vuông?")
+    grounded(answer)
+    assert "60,0 m2" in answer.answer
+
+
 def test_a_plan_named_by_the_number_of_the_decision_issuing_it(store):
     answer = store.ask("Theo Kế hoạch 986 của tỉnh Tuyên Quang, khai giảng năm học mới vào ngày nào?")
     grounded(answer)
