@@ -278,7 +278,8 @@ def _marker(line: str) -> str:
     return "1."
 
 
-def _cells(row: str) -> list[str]:
+def cells(row: str) -> list[str]:
+    """A Markdown table row's cells, stripped."""
     return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
@@ -289,9 +290,9 @@ def group_row(section: Document, row: int, table_start: int = 0) -> Unit | None:
     II … or A, B … has one, and only when the group fills a cell the item leaves empty."""
     text = section.page_content
     end = text.find("\n", row)
-    cells = _cells(text[row:end if end > 0 else len(text)])
-    empty = [i for i, c in enumerate(cells) if i and not c]
-    if not empty or not cells[0] or GROUP_LABEL.fullmatch(cells[0]):
+    row_cells = cells(text[row:end if end > 0 else len(text)])
+    empty = [i for i, c in enumerate(row_cells) if i and not c]
+    if not empty or not row_cells[0] or GROUP_LABEL.fullmatch(row_cells[0]):
         return None
     pos = row
     while pos > table_start:
@@ -302,8 +303,8 @@ def group_row(section: Document, row: int, table_start: int = 0) -> Unit | None:
             if line.strip():
                 return None       # the table ends above
             continue
-        above = _cells(line)
-        if len(above) != len(cells) or not GROUP_LABEL.fullmatch(above[0]):
+        above = cells(line)
+        if len(above) != len(row_cells) or not GROUP_LABEL.fullmatch(above[0]):
             continue
         if any(above[i] for i in empty):
             return Unit(section, start, start + len(line))

@@ -34,7 +34,7 @@ from assistant.report_scope import without_naming
 from ingest.segmentation import noun_syllables
 from ingest.vntext import fold, has_diacritics, is_acronym, name_pairs, numbers_in, sentence_spans, spells, tokens
 from assistant.answer_type import answers_figure, contradicts, other_condition, other_value, satisfies
-from assistant.completion import Completer, Unit as _Unit, group_row, table_header
+from assistant.completion import Completer, Unit as _Unit, cells, group_row, table_header
 from assistant.coverage import FRAMING, STOP, best_coverage, coverage
 from vectorstore.document_index import Snapshot
 from assistant.intent import Intent, kind_named, unit_syllables
@@ -1042,10 +1042,6 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=text, found=True, citations=citations, mode=self.mode)
 
 
-def _cells(row: str) -> list[str]:
-    return [c.strip() for c in row.strip().strip("|").split("|")]
-
-
 _ORDINAL_COLUMN = re.compile(r"(?:stt|tt|so tt|so thu tu)", re.IGNORECASE)
 
 
@@ -1055,11 +1051,11 @@ def _row_line(header: str, row: str) -> str | None:
     number ("STT") and empty cells are left out; every cell is quoted verbatim."""
     if not (header.lstrip().startswith("|") and row.lstrip().startswith("|")):
         return None
-    names, cells = _cells(header), _cells(row)
-    if len(names) != len(cells) or len(cells) < 2:
+    names, row_cells = cells(header), cells(row)
+    if len(names) != len(row_cells) or len(row_cells) < 2:
         return None
     parts = []
-    for name, cell in zip(names, cells):
+    for name, cell in zip(names, row_cells):
         if not cell or _ORDINAL_COLUMN.fullmatch(fold(name).strip()):
             continue
         parts.append(f"{name}: “{cell}”" if name else f"“{cell}”")

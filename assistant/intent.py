@@ -8,6 +8,7 @@ nhiêu" question needs a figure).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, replace
 
 from assistant.document_clauses import asked_clause
@@ -137,6 +138,7 @@ def counted_word(question: str) -> str:
     return "" if word in _NOT_UNITS else word
 
 
+@lru_cache(maxsize=256)
 def unit_syllables(question: str) -> frozenset[str]:
     """The folded syllables of the unit a measure question counts in, when the reports
     write that unit otherwise ("bao nhiêu tiền" in "đồng", "bao nhiêu mét vuông" in

@@ -177,9 +177,8 @@ class QuestionAnalyzer:
             weighed = weigh([rewrite.text, *rewrite.variants])
         analysis.weights = weighed[0]
         analysis.wordings = [weighed[0]] + [w for w in weighed[1:] if w]
-        analysis.asks = [Ask(a, reworded(read_intent(a), a), w) for a in asks_of(analysis.topic)
-                         if (w := question_weights(a, snapshot.lexical, drop_format=intent.percent,
-                                                   identity=analysis.identity))]
+        parts = asks_of(analysis.topic)
+        analysis.asks = [Ask(a, reworded(read_intent(a), a), w) for a, w in zip(parts, weigh(parts)) if w]
         if focus:
             focus_text = self._reword(focus, snapshot)[1].text
             analysis.focus_weights = question_weights(focus_text, snapshot.lexical, drop_format=intent.percent,
