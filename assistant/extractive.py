@@ -822,11 +822,20 @@ class ExtractiveAnswerer:
             share = doc.metadata.get("share")
             prior = share if share is not None else 1.0 / (1 + rank)
             headers = self._header_rows(doc, completer) if TABLE_ROW.search(text) else set()
+            # A sentence is ranked as read in its document: under a title that names its
+            # subject ("Quyết định kiện toàn Ban Chỉ đạo Trung ương về cải cách chính sách
+            # tiền lương, ..."), "1. Trưởng ban Chỉ đạo Trung ương: Phó Thủ tướng ..." is
+            # about that body, which it does not name again. Only the ranking reads the
+            # title: whether the reports answer at all is still judged on the sentence's
+            # own words (`coverage`), or every question about a document's subject would
+            # pass for answered.
+            title = self._terms(doc.metadata.get("doc_title") or "")
             for s, e in self._spans(text):
                 unit = _Unit(doc, s, e)
                 unit.terms = self._terms(unit.text)
                 unit.coverage = best_coverage(wordings, unit.terms)
-                score = 0.55 * unit.coverage + 0.3 * chunk_cov + 0.15 * prior
+                read = best_coverage(wordings, unit.terms | title) if title else unit.coverage
+                score = 0.55 * read + 0.3 * chunk_cov + 0.15 * prior
                 if intent.number or intent.percent:
                     score += 0.1 if answers_figure(unit.text, intent) else -0.2
                     # The figure must stand with the words asked about: in "a; số hồ

@@ -53,6 +53,12 @@ _INJECTION = re.compile(
 # "bao nhiêu trường", "mấy chỉ tiêu": the thing counted, which the answer's figure must
 # be a count of. Words after the question word that are not a counted noun:
 _NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cua", "?", "vay", "nua", "lau"}
+# A preposition or conjunction after "bao nhiêu" means the counted noun was left out
+# ("được hưởng bao nhiêu theo Quyết định 40", "bao nhiêu mỗi tháng"): it asks an amount,
+# in no unit of its own. Typed without marks, only the words no noun folds to.
+_NOT_UNITS_ACCENTED = {"theo", "cho", "với", "tại", "ở", "từ", "đến", "khi", "nếu", "mà", "để", "về", "sau",
+                       "trước", "mỗi", "trên", "dưới", "như", "cũng"}
+_NOT_UNITS_FOLDED = {"theo", "voi", "khi", "neu", "tren", "duoi", "nhu", "sau", "truoc", "moi", "tu", "den"}
 # Counted nouns whose figures are written with another word ("bao nhiêu tiền" -> "tỷ đồng").
 # "Bao nhiêu lần" counts events, which reports count as "cuộc", "vụ", "lượt", "đợt".
 _UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot"), "lan": ("lan", "luot", "cuoc", "vu", "dot"),
@@ -131,10 +137,14 @@ def counted_word(question: str) -> str:
     """The word "bao nhiêu" / "mấy" counts, folded ("tiền", "mét", "hộ"), or ""."""
     if has_diacritics(question):
         match = _UNIT_AFTER_ACCENTED.search(question)
+        if match and match.group(1).lower() in _NOT_UNITS_ACCENTED:
+            return ""
         word = fold(match.group(1)).lower() if match else ""
     else:
         match = _UNIT_AFTER.search(fold(question).lower())
         word = match.group(1) if match else ""
+        if word in _NOT_UNITS_FOLDED:
+            return ""
     return "" if word in _NOT_UNITS else word
 
 

@@ -100,12 +100,33 @@ ABBREVIATIONS = {
 }
 
 
+# A date is written in figures ("01/7/2026", "tháng 6/2026") or in words ("ngày 01 tháng
+# 7 năm 2026"): both read as one term, "1/7/2026" or "6/2026", so a question that
+# types the one form finds the report that prints the other.
+_NUMERIC_DATE = re.compile(r"(?:(\d{1,2})/)?(\d{1,2})/((?:19|20)\d\d)")
+_WRITTEN_DATE = re.compile(r"(?:ngày\s+(\d{1,2})\s+)?tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d\d)\b")
+
+
+def _date_term(day: str | None, month: str, year: str) -> str | None:
+    d, m = int(day) if day else 0, int(month)
+    if not 1 <= m <= 12 or day is not None and not 1 <= d <= 31:
+        return None
+    return f"{d}/{m}/{year}" if day else f"{m}/{year}"
+
+
 def search_tokens(text: str) -> list[str]:
-    """tokens() plus the long form of each abbreviation, for matching only."""
+    """tokens() plus the long form of each abbreviation and one form of each date, for
+    matching only."""
     out = tokens(text)
+    for i, tok in enumerate(out):
+        if "/" in tok and (date := _NUMERIC_DATE.fullmatch(tok)):
+            out[i] = _date_term(*date.groups()) or tok
     extra = [ABBREVIATIONS[t] for t in out if t in ABBREVIATIONS]
     for long_form in extra:
         out.extend(tokens(long_form))
+    if "tháng" in text or "Tháng" in text or "THÁNG" in text:
+        lowered = unicodedata.normalize("NFC", text).lower()
+        out.extend(t for m in _WRITTEN_DATE.finditer(lowered) if (t := _date_term(*m.groups())))
     return out
 
 

@@ -17,6 +17,7 @@ from ingest.vntext import (
     folded_tokens,
     has_diacritics,
     numbers_in,
+    search_tokens,
     sentence_spans,
     slugify,
     tokens,
@@ -339,3 +340,13 @@ def test_slugify():
     assert slugify("Báo cáo Đông Lâm 2023!") == "bao-cao-dong-lam-2023"
     assert slugify("Kế hoạch chuyển đổi số tỉnh Hòa Sơn giai đoạn 2025-2027", max_len=20) == "ke-hoach-chuyen-doi"
     assert slugify("!!!") == ""
+
+
+def test_a_date_in_figures_and_in_words_is_one_search_term():
+    # a question types "01/7/2026"; the decree prints "ngày 01 tháng 7 năm 2026"
+    typed, printed = search_tokens("từ ngày 01/7/2026"), search_tokens("Từ ngày 01 tháng 7 năm 2026, mức lương")
+    assert "1/7/2026" in typed and "1/7/2026" in printed
+    assert "6/2026" in search_tokens("tháng 06/2026") and "6/2026" in search_tokens("tháng 6 năm 2026")
+    # a document's number is not a date, nor is a day that no month has
+    assert search_tokens("Nghị định số 161/2026/NĐ-CP")[-1] == "161/2026/nđ-cp"
+    assert "45/7/2026" in search_tokens("45/7/2026")

@@ -70,3 +70,16 @@ def test_questions_about_a_documents_closing_articles():
     }
     for question, clause in asked.items():
         assert read_intent(question).clause == clause, question
+
+
+def test_what_bao_nhieu_counts():
+    from assistant.intent import counted_word
+
+    assert counted_word("Xã đó có bao nhiêu hộ nghèo?") == "ho"
+    assert counted_word("bao nhieu nguoi duoc ho tro") == "nguoi"
+    # a preposition after it: the counted noun is left out, an amount is asked
+    assert counted_word("Thân nhân được trợ cấp một lần bao nhiêu theo Quyết định 40/2011?") == ""
+    assert counted_word("Chủ tịch được bồi dưỡng bao nhiêu mỗi tháng?") == ""
+    assert counted_word("duoc boi duong bao nhieu moi thang") == ""
+    # with its marks, "chỗ" (a place) is a noun, not "cho"
+    assert counted_word("Trường có bao nhiêu chỗ học?") == "cho"

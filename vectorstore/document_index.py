@@ -566,7 +566,7 @@ class DocumentIndex:
         )
 
     _FETCH_VERSIONS = 100
-    _CACHE_FORMAT = 2
+    _CACHE_FORMAT = 3       # 3: a date in figures or in words is one term (ingest/vntext.search_tokens)
 
     @contextmanager
     def _cache_lock(self):

@@ -1,0 +1,58 @@
+"""A sentence read in its document: under the title that names its subject, and with
+its dates read whichever way they are written.
+
+"1. Trưởng ban Chỉ đạo Trung ương: Phó Thủ tướng ..." does not repeat the body's long
+name, which the decision's title gives; a question that types "01/7/2026" asks about
+the sentence that prints "ngày 01 tháng 7 năm 2026". The store holds three real
+public documents (eval/corpus/real, sources in SOURCES.md), read by the real parser and
+embedded by the packaged model; the questions are written for these tests, not taken
+from the question sets in eval/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.extractive import ungrounded_numbers
+from assistant.services import AssistantService
+from tests.conftest import real_store
+
+DOCS = (
+    "qd-798-ttg-2026-kien-toan-ban-chi-dao-cai-cach-tien-luong.txt",   # a body set up, member by member
+    "nd-161-2026-cp-muc-luong-co-so-tien-thuong.txt",                # dates printed in words
+    "qd-40-2011-ttg-che-do-thanh-nien-xung-phong.md",                 # allowances, article by article
+)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, embeddings) -> AssistantService:
+    return real_store(tmp_path_factory.mktemp("read-in-document"), embeddings, DOCS)
+
+
+def grounded(answer) -> None:
+    assert answer.found, answer.answer
+    assert not ungrounded_numbers(answer), answer.answer
+
+
+def test_a_member_line_answers_who_heads_the_body_its_title_names(store):
+    answer = store.ask("Theo Quyết định 798/QĐ-TTg, Trưởng ban Chỉ đạo Trung ương về cải cách chính sách "
+                       "tiền lương là ai?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 1.1"
+    assert "Phạm Thị Thanh Trà" in answer.answer
+    # the title and the closing article name the body too, but say nothing of who heads it
+    assert not {"preamble", "Điều 6"} & {c.section_id for c in answer.citations}
+
+
+def test_a_date_typed_in_figures_finds_the_sentence_that_prints_it_in_words(store):
+    answer = store.ask("Lương cơ sở áp dụng từ 01/7/2026 theo Nghị định 161/2026/NĐ-CP là bao nhiêu đồng/tháng?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 3.2"
+    assert "2.530.000 đồng/tháng" in answer.answer
+
+
+def test_an_article_of_the_decision_answers_what_a_ministry_must_do(store):
+    answer = store.ask("Quyết định 40/2011 giao Bộ Tài chính trách nhiệm gì?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 7.3"
+    assert "bố trí ngân sách hàng năm" in answer.answer
