@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.vntext import fold, sentence_spans
 
@@ -43,11 +44,34 @@ _WHEN = r"(?:khi nao|ngay nao|luc nao|bao gio|thoi diem nao|thoi gian nao)"
 ASKED: dict[str, re.Pattern] = {
     "effect": re.compile(rf"(?<!het )\b(?:co|bat dau co|bat dau) hieu luc(?: thi hanh)?(?: (?:tu|ke tu|vao))?(?: (?:ngay|luc|khi))? {_WHEN}"
                          rf"|\b{_WHEN} (?:thi )?(?:bat dau )?co hieu luc\b"),
-    "replaced": re.compile(rf"(?<!duoc )(?<!bi )\bthay the (?:nhung |cac )?{_DOCUMENT}(?: \w+){{0,4}}? (?:nao|gi)\b"
+    "replaced": re.compile(rf"(?<!duoc )(?<!bi )\bthay the (?:nhung |cac )?{_DOCUMENT}(?: \w+){{0,4}}? (?:nao|gi|so may)\b"
                            rf"|\b{_DOCUMENT}(?: lien tich)? nao\b.*\b{_ENDS}\b.*\bkhi\b.*\bco hieu luc\b"
                            rf"|\bkhi\b.*\bco hieu luc\b.*\b{_DOCUMENT}(?: lien tich)? nao\b.*\b{_ENDS}\b"),
     "executors": re.compile(r"\btrach nhiem thi hanh\b"),
 }
+
+
+# "… chịu trách nhiệm thi hành Quyết định này": the executors article, not "thi hành án".
+_EXECUTES_THIS = re.compile(rf"\b(?:chịu|có)\s+trách\s+nhiệm\s+thi\s+hành\s+{_THIS}", re.IGNORECASE)
+# A question that speaks of taking effect, carrying out, replacing or of someone's
+# responsibility ("Chủ tịch UBND xã có trách nhiệm gì với quyết định") may be answered by them.
+_ASKS_OF_CLOSING = re.compile(r"\b(?:hieu luc|thi hanh|thay the|trach nhiem)\b")
+
+
+@lru_cache(maxsize=4096)
+def closing_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The sentences of a passage that say when its document takes effect or who
+    carries it out. Like the title and legal bases, they are about the document, not
+    what it decides: "Điều 3. Các ông (bà): Chánh Văn phòng …, Giám đốc các Sở … chịu
+    trách nhiệm thi hành Quyết định này" names bodies, but tells no one's task."""
+    return tuple((s, e) for s, e in _sentences(text)
+                 if CLAUSES["effect"].search(text[s:e]) or _EXECUTES_THIS.search(text[s:e]))
+
+
+def asks_of_closing(question: str) -> bool:
+    """Does the question speak of what the closing articles say (effect, execution,
+    what is replaced, who is responsible)?"""
+    return bool(_ASKS_OF_CLOSING.search(fold(question).lower()))
 
 
 def asked_clause(question: str) -> str:

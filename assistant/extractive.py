@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
-from assistant.document_clauses import ClauseFinder
+from assistant.document_clauses import ClauseFinder, asks_of_closing, closing_spans
 from ingest.chunker import TABLE_ROW
 from assistant.models import Answer, Citation
 from assistant.policy import LearnedPolicy
@@ -593,7 +593,9 @@ class ExtractiveAnswerer:
           3,99%" in a 2026 resolution is not "4 tháng đầu năm 2025");
         - the title and legal bases before the first heading (`preamble`) answer only
           questions about the document itself, as does an attachment's title ("…
-          (Kèm theo Quyết định số 844/QĐ-TTg ngày 13 tháng 5 năm 2026 …)")."""
+          (Kèm theo Quyết định số 844/QĐ-TTg ngày 13 tháng 5 năm 2026 …)"), and so do
+          the closing articles' sentences on when it takes effect and who carries it out
+          (assistant/document_clauses.py answers the questions that ask for those)."""
         meta = unit.doc.metadata
         record = snapshot.records.get(meta["doc_id"])
         context = f"{meta.get('doc_title', '')} {meta['section_path']} {unit.doc.page_content}"
@@ -628,6 +630,11 @@ class ExtractiveAnswerer:
             return False
         if _ATTACHED_TITLE.search(unit.text) and not about:
             return False
+        # "Quyết định này có hiệu lực … và thay thế Quyết định số 1741/QĐ-UBND ngày …" does
+        # answer about the replaced decision a question names (it passed the check above)
+        if not (about or analysis.unknown_documents or asks_of_closing(analysis.asked)) \
+                and any(s <= unit.start and unit.end <= e for s, e in closing_spans(unit.doc.page_content)):
+            return False      # "Quyết định này có hiệu lực …", "… chịu trách nhiệm thi hành Quyết định này"
         return True
 
     @staticmethod

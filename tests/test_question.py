@@ -60,6 +60,7 @@ def test_questions_about_a_documents_closing_articles():
         "nghi quyet 100/nq-cp co hieu luc tu khi nao": "effect",
         "Quyết định 254/QĐ-UBND năm 2023 bắt đầu có hiệu lực từ lúc nào?": "effect",
         "Quyết định 1056/QĐ-CT thay thế quyết định nào?": "replaced",
+        "Quyết định 798/QĐ-TTg thay thế quyết định số mấy?": "replaced",
         "Khi Nghị quyết 109/NQ-CP có hiệu lực, nghị quyết nào hết hiệu lực?": "replaced",
         "Giám đốc những sở nào có trách nhiệm thi hành Quyết định 986/QĐ-UBND?": "executors",
         # about the contents, not the document's own articles
