@@ -1,5 +1,6 @@
-"""A sentence read in its document: under the title that names its subject, and with
-its dates read whichever way they are written.
+"""A sentence read in its document: under the title that names its subject, with its
+dates read whichever way they are written, and its closing articles taken for what they
+are (about the document, not what it decides).
 
 "1. Trưởng ban Chỉ đạo Trung ương: Phó Thủ tướng ..." does not repeat the body's long
 name, which the decision's title gives; a question that types "01/7/2026" asks about
@@ -21,6 +22,7 @@ DOCS = (
     "qd-798-ttg-2026-kien-toan-ban-chi-dao-cai-cach-tien-luong.txt",   # a body set up, member by member
     "nd-161-2026-cp-muc-luong-co-so-tien-thuong.txt",                # dates printed in words
     "qd-40-2011-ttg-che-do-thanh-nien-xung-phong.md",                 # allowances, article by article
+    "qd-1056-ct-tuyen-quang-2010-muc-tro-giup-bao-tro-xa-hoi.txt",    # closes with its executors, bodies by name
 )
 
 
@@ -56,3 +58,22 @@ def test_an_article_of_the_decision_answers_what_a_ministry_must_do(store):
     grounded(answer)
     assert answer.citations[0].section_id == "Điều 7.3"
     assert "bố trí ngân sách hàng năm" in answer.answer
+
+
+def test_what_a_decision_replaces_is_asked_by_number(store):
+    answer = store.ask("Quyết định 798/QĐ-TTg thay thế quyết định số mấy?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 6"
+    assert "1480/QĐ-TTg" in answer.answer
+
+
+def test_the_executors_article_tells_no_body_its_task(store):
+    # "Các ông (bà): Chánh Văn phòng UBND tỉnh, Giám đốc các Sở ..., Giám đốc Kho bạc nhà nước
+    # Tuyên Quang ... chịu trách nhiệm thi hành Quyết định này": the treasury is named, given no task
+    answer = store.ask("Kho bạc nhà nước Tuyên Quang được giao việc gì về mức trợ giúp cho đối tượng bảo trợ xã hội?")
+    assert not answer.found, answer.answer
+    # asked who carries the decision out, that article answers
+    answer = store.ask("Những ai chịu trách nhiệm thi hành Quyết định 1056 của tỉnh Tuyên Quang?")
+    grounded(answer)
+    assert answer.citations[0].section_id == "Điều 3"
+    assert "Kho bạc nhà nước Tuyên Quang" in answer.answer
