@@ -111,6 +111,15 @@ def real_store(folder: Path, embeddings, names) -> "AssistantService":
     return service
 
 
+def grounded(answer) -> None:
+    """An answer given, each of its figures inside a quote, no quote empty."""
+    from assistant.extractive import ungrounded_numbers
+
+    assert answer.found, answer.answer
+    assert not ungrounded_numbers(answer), answer.answer
+    assert all(c.quote.strip() for c in answer.citations), answer.answer
+
+
 def to_cp1258(text: str) -> bytes:
     """Windows-1258 has the base letters ă â ê ô ơ ư đ precomposed but the tones as
     combining marks: compose the base letter, keep the tone decomposed."""

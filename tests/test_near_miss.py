@@ -12,10 +12,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer_type import other_value, without_citations
-from assistant.extractive import ungrounded_numbers
 from assistant.intent import read_intent
 from assistant.services import AssistantService
-from tests.conftest import real_store
+from tests.conftest import grounded, real_store
 
 DOCS = (
     "qd-982-ttg-2026-de-an-doanh-nghiep-cong-nghe-so.txt",            # targets by revenue in USD
@@ -37,10 +36,6 @@ def refused(answer) -> None:
     assert not answer.found, answer.answer
     assert any(r in answer.answer for r in REFUSALS), answer.answer
 
-
-def grounded(answer) -> None:
-    assert answer.found, answer.answer
-    assert not ungrounded_numbers(answer), answer.answer
 
 
 def test_an_amount_the_question_states_must_be_the_passages(near):

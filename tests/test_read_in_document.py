@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import ungrounded_numbers
 from assistant.services import AssistantService
-from tests.conftest import real_store
+from tests.conftest import grounded, real_store
 
 DOCS = (
     "qd-798-ttg-2026-kien-toan-ban-chi-dao-cai-cach-tien-luong.txt",   # a body set up, member by member
@@ -30,10 +29,6 @@ DOCS = (
 def store(tmp_path_factory, embeddings) -> AssistantService:
     return real_store(tmp_path_factory.mktemp("read-in-document"), embeddings, DOCS)
 
-
-def grounded(answer) -> None:
-    assert answer.found, answer.answer
-    assert not ungrounded_numbers(answer), answer.answer
 
 
 def test_a_member_line_answers_who_heads_the_body_its_title_names(store):

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import ungrounded_numbers
 from assistant.services import AssistantService
-from tests.conftest import real_store
+from tests.conftest import grounded, real_store
 
 DOCS = (
     "qd-435-ubnd-kon-tum-2020-chuong-trinh-hanh-dong-quan-he-lao-dong.txt",   # tasks with "- Cơ quan thực hiện:"
@@ -29,11 +28,6 @@ DOCS = (
 def real(tmp_path_factory, embeddings) -> AssistantService:
     return real_store(tmp_path_factory.mktemp("real-answers"), embeddings, DOCS)
 
-
-def grounded(answer) -> None:
-    assert answer.found, answer.answer
-    assert not ungrounded_numbers(answer), answer.answer
-    assert all(c.quote.strip() for c in answer.citations)
 
 
 def test_the_body_that_does_a_task_is_quoted_from_the_items_own_field(real):

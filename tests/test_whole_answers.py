@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import ungrounded_numbers
 from assistant.question import asks_of
 from assistant.services import AssistantService
-from tests.conftest import real_store
+from tests.conftest import grounded, real_store
 
 DOCS = (
     "qd-986-ubnd-tuyen-quang-2024-ke-hoach-thoi-gian-nam-hoc.md",     # a school year's calendar, item by item
@@ -27,10 +26,6 @@ DOCS = (
 def store(tmp_path_factory, embeddings) -> AssistantService:
     return real_store(tmp_path_factory.mktemp("whole-answers"), embeddings, DOCS)
 
-
-def grounded(answer) -> None:
-    assert answer.found, answer.answer
-    assert not ungrounded_numbers(answer), answer.answer
 
 
 @pytest.mark.parametrize("question", [
