@@ -44,6 +44,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("paren", re.compile(r"^(?P<label>\d{1,2}\))(?P<sep>)\s+(?P<title>\S.*)$")),
     ("letter", re.compile(r"^(?P<label>[a-zđ]\))(?P<sep>)(?:\s+(?P<title>\S.*))?$")),
     ("letterdot", re.compile(r"^(?P<label>[a-zđ])(?P<sep>\.)\s+(?P<title>\S.*)$")),
+    # "2.1.a. Thành lập Ban Chỉ đạo …": a point printed after its clause's number, which
+    # the clause's own heading ("2.1. Công tác chuẩn bị") already gives
+    ("letterdot", re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.(?P<label>[a-zđ])(?P<sep>\.)\s+(?P<title>\S.*)$")),
 ]
 
 

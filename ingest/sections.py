@@ -120,7 +120,8 @@ def _heading_line(block: str, label: str = "") -> str:
     """Headings that are whole numbered paragraphs are shown by their first sentence."""
     if len(block) <= 200:
         return block
-    skip = len(label) + 1      # "1. Tập trung ..." : the label's own dot ends no sentence
+    # "1. Tập trung ...", "4.1.a. Sở Xây dựng ...": the label's own dots end no sentence
+    skip = max(block.find(label), 0) + len(label) + 1
     spans = sentence_spans(block[skip:])
     first = block[: skip + spans[0][1]] if spans else block
     return first if len(first) <= 300 else _short(first, 300)

@@ -40,6 +40,15 @@ if [ "${WITH_TEST3:-0}" = 1 ]; then
     qd-798-ttg-2026-kien-toan-ban-chi-dao-cai-cach-tien-luong.txt nq-126-cp-2026-chuyen-giao-lang-van-hoa-du-lich-ha-noi.txt
   )
 fi
+if [ "${WITH_TEST4:-0}" = 1 ]; then
+  # test-4 (batches m and n, eval/real_questions/README.md)
+  docs+=(
+    nd-55-2023-cp-sua-doi-nd-75-muc-huong-tro-cap-nguoi-co-cong.md nd-87-2013-cp-che-do-gia-dinh-ha-si-quan-chien-si-cong-an.md
+    qd-22-2013-ttg-ho-tro-nguoi-co-cong-ve-nha-o.md qd-3210-ubnd-tphcm-2014-ke-hoach-ho-tro-nha-o-nguoi-co-cong.md
+    qd-64-2024-ubnd-ha-noi-dinh-muc-dao-tao-so-cap-37-nghe.md qd-69-2024-ubnd-ha-noi-muc-ho-tro-dao-tao-so-cap.md
+    nq-12-2025-hdnd-ha-noi-sua-doi-nghi-quyet-tai-san-cong.md qd-01-2025-ubnd-ha-noi-don-gia-xay-dung-boi-thuong.md
+  )
+fi
 paths=(samples/*.txt)
 for d in "${docs[@]}"; do paths+=("$R/$d"); done
 ASSISTANT_DATA_DIR=$data .venv/bin/python -m assistant ingest "${paths[@]}" 2>/dev/null

@@ -207,6 +207,9 @@ def test_blocks_never_empty_and_trimmed():
 def test_headings_module_labels_and_bullets():
     assert parse_label("2.1. Thu, chi ngân sách").label == "2.1"
     assert parse_label("2.1. Thu, chi ngân sách").id_part == "1"
+    # a point printed after its clause's number ("2.1.a." under "2.1. Công tác chuẩn bị") is point a
+    point = parse_label("2.1.a. Thành lập Ban Chỉ đạo thực hiện hỗ trợ nhà ở")
+    assert (point.style, point.label, point.title) == ("letterdot", "a", "Thành lập Ban Chỉ đạo thực hiện hỗ trợ nhà ở")
     assert parse_label("(1) Tốc độ tăng trưởng").label == "(1)"
     assert parse_label("a) Sản xuất nông nghiệp").label == "a)"
     assert parse_label("Điều 12. Phát triển kinh tế số").label == "Điều 12"
