@@ -632,8 +632,8 @@ class ExtractiveAnswerer:
             return False
         # "Quyết định này có hiệu lực … và thay thế Quyết định số 1741/QĐ-UBND ngày …" does
         # answer about the replaced decision a question names (it passed the check above)
-        if not (about or analysis.unknown_documents or asks_of_closing(analysis.asked)) \
-                and any(s <= unit.start and unit.end <= e for s, e in closing_spans(unit.doc.page_content)):
+        if any(s <= unit.start and unit.end <= e for s, e in closing_spans(unit.doc.page_content)) \
+                and not (about or analysis.unknown_documents or asks_of_closing(analysis.asked)):
             return False      # "Quyết định này có hiệu lực …", "… chịu trách nhiệm thi hành Quyết định này"
         return True
 

@@ -124,8 +124,8 @@ def search_tokens(text: str) -> list[str]:
     extra = [ABBREVIATIONS[t] for t in out if t in ABBREVIATIONS]
     for long_form in extra:
         out.extend(tokens(long_form))
-    if "tháng" in text or "Tháng" in text or "THÁNG" in text:
-        lowered = unicodedata.normalize("NFC", text).lower()
+    lowered = unicodedata.normalize("NFC", text).lower()
+    if "tháng" in lowered:
         out.extend(t for m in _WRITTEN_DATE.finditer(lowered) if (t := _date_term(*m.groups())))
     return out
 
