@@ -28,7 +28,9 @@ CLAUSES: dict[str, re.Pattern] = {
     # the document is the sentence's subject: "Quyết định này có hiệu lực …" opens a
     # line, after its article's or item's label ("… từ trần trước ngày Quyết định này
     # có hiệu lực" is a condition of another article)
-    "effect": re.compile(rf"^\s*(?:(?:Điều|ĐIỀU)\s+\d+\s*[.:]?\s*)?(?:\d+\.\s*)?{_THIS}\s+có\s+hiệu\s+lực\b",
+    # (opening its article, "Quyết định có hiệu lực kể từ ngày …" needs no "này")
+    "effect": re.compile(rf"^\s*(?:(?:Điều|ĐIỀU)\s+\d+\s*[.:]?\s*)?(?:\d+\.\s*)?(?P<kind>{_KINDS})(?:\s+này)?"
+                         rf"\s+có\s+hiệu\s+lực\b",
                          re.IGNORECASE | re.MULTILINE),
     # what it replaces is a numbered document ("thay thế Quyết định số 1704/QĐ-CT")
     "replaced": re.compile(r"(?=.*\d+\s*/\s*[\wĐđ/-]*[A-ZĐ])(?:.*\bthay\s+thế\b|.*\bhết\s+hiệu\s+lực\b|.*\bbãi\s+bỏ\b)",

@@ -111,7 +111,9 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _DOCUMENT_NUMBER = re.compile(r"\b\d{1,5}\s*/\s*(?:19|20)\d\d\s*/\s*[\wĐđ-]+|\b\d{1,2}\s*/\s*\d{1,2}\s*/\s*(?:19|20)\d\d\b")
 # Questions about the document itself, which its title and legal bases answer.
 _ABOUT_DOCUMENT = re.compile(r"\b(?:can cu|dua (?:tren|vao)|trich yeu|ve viec|ten (?:goi|day du|van ban)|(?:van ban|quyet dinh|nghi quyet|"
-                             r"ke hoach|bao cao|thong tu|nghi dinh|chuong trinh|to trinh|huong dan) nay)\b")
+                             r"ke hoach|bao cao|thong tu|nghi dinh|chuong trinh|to trinh|huong dan) nay"
+                             # when it was signed or issued: its date line says
+                             r"|(?:ban hanh|ky|thong qua)(?: vao| tu)? (?:ngay nao|khi nao|luc nao|bao gio|thoi gian nao))\b")
 
 
 # An attachment's title ends by saying which document it is attached to.
@@ -172,6 +174,30 @@ def _clauses(text: str) -> list[str]:
     return [c for c in text.split(";") if c]
 
 
+@functools.lru_cache(maxsize=256)
+def _adjacent_pairs(text: str) -> frozenset[str]:
+    """The folded pairs of words side by side in a text."""
+    words = [fold(t).lower() for t in tokens(text)]
+    return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
+
+
+def _plan_years(meta: dict, snapshot: Snapshot | None) -> set[str]:
+    """The years a plan section speaks of when it states none: a plan attached to a
+    decision, or a document that is a plan, is the plan of its document's period (the
+    "Kế hoạch" attached to a decision of 28/6/2014 is the plan for 2014). A report's own
+    "phương hướng" part plans the period after the report's, so it gets none."""
+    record = snapshot.records.get(meta["doc_id"]) if snapshot is not None else None
+    if record is None:
+        return set()
+    attached = meta["section_id"].split(".")[0]
+    if fold(attached).lower() in _PLAN_LABELS or fold(record.meta.get("kind", "")).lower() in _PLAN_LABELS:
+        return record.years()
+    return set()
+
+
+_PLAN_LABELS = ("ke hoach", "chuong trinh", "de an", "phuong an")
+
+
 def _parent(section_id: str) -> str:
     return section_id.rsplit(".", 1)[0] if "." in section_id else ""
 
@@ -218,12 +244,15 @@ class ExtractiveAnswerer:
     # ----- weights --------------------------------------------------------------------
     @staticmethod
     def _key_terms(weights: dict[str, float], nouns: set[str], snapshot: Snapshot, identity: frozenset[str],
-                   k: int = 3) -> set[str]:
+                   adjacent: frozenset[str], k: int = 3) -> set[str]:
         """The question's k weightiest nouns (or noun pairs) that the reports use, not
         counting the words that only name a report ("Bình Phước") nor those much
-        commoner than the weightiest ("nông" beside "thủy sản")."""
+        commoner than the weightiest ("nông" beside "thủy sản"). A pair is a noun only
+        where its words stand side by side in the question: "hộ người có công" does not
+        name a "hộ công"."""
         known = sorted((t for t in weights if snapshot.lexical.df.get(t, 0) and all(p in nouns for p in t.split("_"))
-                        and not all(p in identity for p in t.split("_"))), key=lambda t: -weights[t])
+                        and not all(p in identity for p in t.split("_")) and ("_" not in t or t in adjacent)),
+                       key=lambda t: -weights[t])
         return {t for t in known[:k] if weights[t] >= 0.6 * weights[known[0]]}
 
     @staticmethod
@@ -318,7 +347,7 @@ class ExtractiveAnswerer:
         completer = Completer(self._sections)
         elsewhere = {id(d) for d in candidates if not self._mentions(d, analysis.places, snapshot)}
         units = [u for u in self._score_units(candidates, wordings, intent, completer)
-                 if id(u.doc) not in elsewhere and self._admissible(u, intent, analysis.named)
+                 if id(u.doc) not in elsewhere and self._admissible(u, intent, analysis.named, snapshot)
                  and self._of_document(u, analysis, snapshot)]
         if analysis.focus:
             # A follow-up ("còn công nghiệp thì sao?") is answered about its own topic.
@@ -462,7 +491,7 @@ class ExtractiveAnswerer:
         # "bao nhiêu tiền" is answered in "triệu đồng", "bao nhiêu mét vuông" in "m2".
         asked_in = unit_syllables(ctx.restored) if ctx.intent.units else frozenset()
         weights = {t: w for t, w in ctx.weights.items() if t not in asked_in} if asked_in else ctx.weights
-        key = self._key_terms(weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity)
+        key = self._key_terms(weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity, _adjacent_pairs(ctx.restored))
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
         context = self._headings(unit) + " " + unit.text
         # "BHYT" is written out as "bảo hiểm y tế": an acronym is spelled by its syllables.
@@ -565,7 +594,8 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=message, found=False, mode=self.mode, reason=reason)
 
     @staticmethod
-    def _admissible(unit: _Unit, intent: Intent, named: set[str] = frozenset()) -> bool:
+    def _admissible(unit: _Unit, intent: Intent, named: set[str] = frozenset(),
+                    snapshot: Snapshot | None = None) -> bool:
         meta = unit.doc.metadata
         level = meta.get("doc_level")
         if intent.level and level and level != intent.level and not named:
@@ -578,7 +608,7 @@ class ExtractiveAnswerer:
             if intent.past:
                 return False  # "đã chi bao nhiêu" is not answered by next year's target
             if intent.years and not any(y in meta["section_path"] + meta.get("heading", "") + unit.doc.page_content
-                                        for y in intent.years):
+                                        for y in intent.years) and not set(intent.years) & _plan_years(meta, snapshot):
                 return False  # "năm 2023" is not answered by the plan for 2024
         return True
 
@@ -626,7 +656,10 @@ class ExtractiveAnswerer:
         if other_value(analysis.asked, unit.text):
             return False      # "100 triệu USD" asked, "20 triệu USD" quoted
         about = bool(_ABOUT_DOCUMENT.search(fold(analysis.asked).lower()))
-        if meta["section_id"].endswith("preamble") and not (analysis.documents or about):
+        # Naming the document ("Nghị định 87/2013 quy định mức trợ cấp ... bao nhiêu") says
+        # where to look, not that the title answers: its title repeats the subject of
+        # every sentence below it.
+        if meta["section_id"].endswith("preamble") and not about:
             return False
         if _ATTACHED_TITLE.search(unit.text) and not about:
             return False
@@ -735,8 +768,6 @@ class ExtractiveAnswerer:
         return found or self._refuse(question, NOT_FOUND, f"no '{analysis.intent.clause}' article in the document asked about")
 
     def _closing_sentences(self, question: str, docs: list[Document], analysis: QuestionAnalysis) -> Answer | None:
-        if analysis.unknown_documents:
-            return None
         snapshot = self._stats()
         ranked = list(dict.fromkeys(d.metadata["doc_id"] for d in docs))
         named = [d for d in ranked if d in analysis.scope] or list(analysis.scope)
@@ -745,6 +776,13 @@ class ExtractiveAnswerer:
         record = snapshot.records.get(doc_id) if doc_id else None
         if record is None or (analysis.named and doc_id not in analysis.named):
             return None
+        if analysis.unknown_documents:
+            # "Nghị định 55/2023 sửa đổi Nghị định 75/2021 có hiệu lực từ ngày nào": an
+            # unindexed document the named one speaks of (its title names it) says which
+            # it is; otherwise the question is about the unindexed one, which is not ours.
+            about = f"{record.title}\n{self._sections(doc_id, 'preamble') or ''}"
+            if not named or not all(_names_document(about, d) for d in analysis.unknown_documents):
+                return None
         own = snapshot.names.get(doc_id, frozenset())
         if not all(p <= own for p in analysis.places):
             return None

@@ -57,8 +57,9 @@ _NOT_UNITS = {"la", "thi", "va", "hay", "phan", "duoc", "da", "so", "trong", "cu
 # ("được hưởng bao nhiêu theo Quyết định 40", "bao nhiêu mỗi tháng"): it asks an amount,
 # in no unit of its own. Typed without marks, only the words no noun folds to.
 _NOT_UNITS_ACCENTED = {"theo", "cho", "với", "tại", "ở", "từ", "đến", "khi", "nếu", "mà", "để", "về", "sau",
-                       "trước", "mỗi", "trên", "dưới", "như", "cũng"}
-_NOT_UNITS_FOLDED = {"theo", "voi", "khi", "neu", "tren", "duoi", "nhu", "sau", "truoc", "moi", "tu", "den"}
+                       "trước", "mỗi", "trên", "dưới", "như", "cũng", "một"}
+# ("bao nhiêu một suất", "bao nhieu mot thang": an amount for each, as "mỗi" says)
+_NOT_UNITS_FOLDED = {"theo", "voi", "khi", "neu", "tren", "duoi", "nhu", "sau", "truoc", "moi", "tu", "den", "mot"}
 # Counted nouns whose figures are written with another word ("bao nhiêu tiền" -> "tỷ đồng").
 # "Bao nhiêu lần" counts events, which reports count as "cuộc", "vụ", "lượt", "đợt".
 _UNIT_ALIASES = {"tien": ("dong", "usd"), "nguoi": ("nguoi", "luot"), "lan": ("lan", "luot", "cuoc", "vu", "dot"),
@@ -226,10 +227,15 @@ _REALISED = re.compile(r"(?<!\w)(?:hiện nay|hiện có|hiện tại|hiện đa
 _REALISED_FOLDED = re.compile(r"\b(?:hien nay|hien co|hien tai|hien dang|nam ngoai|vua qua|duoc bao nhieu)\b")
 
 
+# "phục vụ có thời hạn", "hợp đồng không thời hạn": fixed-term, an adjective; it asks for
+# no deadline and speaks of no plan.
+_FIXED_TERM = re.compile(r"\b(?:co|khong|vo) thoi han\b")
+
+
 def read_time(question: str) -> tuple[bool, bool, bool]:
     """(future, past, realised): whether the question asks what is planned, what was
     done ("đã"), what is or was reached as a whole ("hiện có", "năm ngoái")."""
-    folded = fold(question).lower()
+    folded = _FIXED_TERM.sub(" ", fold(question).lower())
     future = bool(_FUTURE.search(folded)) and not re.search(r"\bđã\b", question.lower()) or bool(re.search(r"\bse\b", folded))
     realised = bool(_REALISED.search(question) or _REALISED_FOLDED.search(folded)) and not future
     past = realised or bool(re.search(r"\bđã\b", question.lower())) and not future
@@ -256,7 +262,7 @@ def read_intent(question: str) -> Intent:
         percent=bool(_PERCENT.search(folded)),
         # "Năm nào tỉnh cũng ..." is "every year", "có ai ... không" is "is anyone":
         # neither asks for a date or a person.
-        date=bool(_DATE.search(folded)) and not _EVERY.search(folded) and not duration,
+        date=bool(_DATE.search(_FIXED_TERM.sub(" ", folded))) and not _EVERY.search(folded) and not duration,
         date_part=_date_part(folded),
         who=bool(_WHO.search(folded)) and not signer and not _ANYONE.search(folded),
         body=bool(_BODY.search(folded)) and not signer,

@@ -107,12 +107,23 @@ _MD_EMPTY_STRONG = re.compile(r"^[ \t]*(?:\*\*[ \t]*\*\*|\*\*\*\*)[ \t]*$", re.M
 _MD_ITALIC = re.compile(r"(?<![\w*])\*[ \t]?(?=\S)((?:(?!\n\s*\n)[^*]){1,600}?)(?<=\S)\*(?![\w*])")
 
 
+# Converters write a bold label with its space inside ("**1. **Thông qua ..."), which
+# Markdown does not close: the space goes after the label.
+_MD_STRONG_LABEL = re.compile(r"\*\*([^*\n]{1,40}?)[ \t]+\*\*(?=\S)")
+# A backslash before ASCII punctuation is Markdown's escape ("1\. Thành phố Hà Nội",
+# "\- Báo cáo"); one that ends a line is a hard line break.
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_MD_HARD_BREAK = re.compile(r"\\[ \t]*$", re.MULTILINE)
+
+
 def _from_markdown(text: str) -> str:
     """Markdown keeps the report's own numbering; drop only the markup around it."""
     text = _MD_HEADING.sub("", text)
     text = _MD_EMPTY_STRONG.sub("", text)
+    text = _MD_STRONG_LABEL.sub(r"**\1** ", text)
     text = _MD_STRONG.sub(r"\2", text)
-    return _MD_ITALIC.sub(r"\1", text)
+    text = _MD_ITALIC.sub(r"\1", text)
+    return _MD_ESCAPE.sub(r"\1", _MD_HARD_BREAK.sub("", text))
 
 
 def _from_pdf(data: bytes, name: str, progress: Progress | None) -> LoadedText:

@@ -25,7 +25,9 @@ _ABBREVIATIONS = {"BC": "báo cáo", "KH": "kế hoạch", "TTR": "tờ trình",
                   "NĐ": "nghị định", "TT": "thông tư", "TTLT": "thông tư liên tịch", "CTR": "chương trình",
                   "ĐA": "đề án", "TB": "thông báo", "CT": "chỉ thị", "HD": "hướng dẫn", "KL": "kết luận",
                   "QH": "luật", "CĐ": "công điện"}
-_NUMBER = re.compile(r"\bSố\s*:?\s*(?P<num>\d[\w.]*(?:\s?/\s?[\w.]+)*\s?[/-]\s?[A-ZĐ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*)")
+# "Số: 3210/QĐ - U B ND": a text layer may space out the code's letters as well
+_NUMBER = re.compile(r"\bSố\s*:?\s*(?P<num>\d[\w.]*(?:\s?/\s?[\w.]+)*\s?[/-]\s?"
+                     r"(?:[A-ZĐ](?:\s[A-Z]{1,2}\b)+|[A-ZĐ][\wĐđ&.]*)(?:[-/][\wĐđ&.]+)*)")
 _TITLE_NUMBER = re.compile(r"(?P<num>\b\d{1,5}(?:/\d{4})?/[A-ZĐ][\wĐđ&]*(?:-[\wĐđ&]+)*)")
 _DATE = re.compile(
     r"(?P<place>[^\n,]{2,60}?)\s*,\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})"

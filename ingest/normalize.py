@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ingest.furniture import strip_furniture, strip_markers
 from ingest.headings import is_bullet, looks_like_heading
+from ingest.vntext import is_syllable
 
 # Characters that render like a Vietnamese letter but are not one. Mixed-script text
 # from OCR or copy-paste breaks exact matching of quotes and keywords.
@@ -50,6 +51,51 @@ class Block:
     strong: bool = False     # bold throughout, or a heading style, in the source
 
 
+_TRAILING = ",.;:)"
+_LABEL_BEFORE = {"điểm", "khoản", "mục", "tiết", "và", "hoặc", "hay"}
+
+
+def _mended_cost(parts: list[str]) -> float | None:
+    """The cost of reading `parts` as one syllable, None when they are not one: joining
+    a whole syllable onto its neighbours ("HỒ" + "C" + "H") costs more than joining
+    stray letters ("C" + "H" + "Í")."""
+    word = "".join(parts[:-1]) + parts[-1].rstrip(_TRAILING)
+    if any(not p.isalpha() for p in parts[:-1]) or not is_syllable(word) \
+            or not (word.isupper() or word[1:].islower()):
+        return None
+    return 0.1 * (len(parts) - 1) + sum(0.3 for p in parts if len(p) > 1 and is_syllable(p))
+
+
+def mend_split_letters(line: str) -> str:
+    """A text layer that spaced out a word's letters ("ỦY B AN NHÂN D Â N T HÀNH P HỐ
+    HỒ C H Í M I NH") joined back into syllables: the reading of the line with the fewest
+    tokens that are no Vietnamese syllable, then the fewest joins. A line with fewer
+    than two such tokens is left as it is ("thương binh loại B")."""
+    words = line.split(" ")
+    # "điểm a, b và c", "tại điểm c ở trên": a lone letter after these is a point's label
+    label = [len(w.rstrip(_TRAILING)) == 1 and i > 0 and (words[i - 1].lower() in _LABEL_BEFORE or (
+        len(words[i - 1]) == 2 and words[i - 1].endswith(","))) for i, w in enumerate(words)]
+    stray = [bool(w.rstrip(_TRAILING)) and w.rstrip(_TRAILING).isalpha() and not is_syllable(w.rstrip(_TRAILING))
+             and not label[i] for i, w in enumerate(words)]
+    if sum(stray) < 2:
+        return line
+    n = len(words)
+    best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)     # (cost, start of the last piece)
+    for end in range(1, n + 1):
+        options = [(best[end - 1][0] + (1.0 if stray[end - 1] else 0.0), end - 1)]
+        for start in range(max(0, end - 4), end - 1):
+            joined = None if any(label[start:end]) else _mended_cost(words[start:end])
+            if joined is not None:
+                options.append((best[start][0] + joined, start))
+        best[end] = min(options)
+    pieces, end = [], n
+    while end > 0:
+        start = best[end][1]
+        pieces.append("".join(words[start:end]))
+        end = start
+    return " ".join(reversed(pieces))
+
+
 def clean_text(text: str) -> str:
     """NFC, look-alikes, control characters and spaces; line structure kept."""
     # A form feed (a page break in pdftotext's output) is a paragraph break.
@@ -57,8 +103,13 @@ def clean_text(text: str) -> str:
     text = text.replace("\f", "\n\n")
     text = unicodedata.normalize("NFC", text.translate(_LOOKALIKES))
     text = _CONTROL.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [mend_split_letters(_SPACES.sub(" ", line).strip()) for line in text.split("\n")]
     return "\n".join(lines)
+
+
+# A heading keyword alone on its line never ends a paragraph: its number follows.
+_LONE_KEYWORD = re.compile(r"^(?:Điều|Chương|Mục|Phần|Khoản|Phụ lục|ĐIỀU|CHƯƠNG|MỤC|PHẦN|PHỤ LỤC)$")
+_NUMBER_START = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,6})\b")
 
 
 def _starts_lower(line: str) -> bool:
@@ -68,6 +119,8 @@ def _starts_lower(line: str) -> bool:
 
 def _continues(previous: str, last_line: str, line: str, blank_between: bool, wrap_width: int | None) -> bool:
     """Is `line` the rest of the paragraph `previous`, cut by a page break or wrap?"""
+    if _LONE_KEYWORD.match(previous) and _NUMBER_START.match(line):
+        return True      # "Điều" / "1. Thống nhất thông qua ...": the article's label, wrapped
     if looks_like_heading(line) or is_bullet(line) or line.startswith("|"):
         return False
     if previous.startswith("|"):
@@ -78,6 +131,8 @@ def _continues(previous: str, last_line: str, line: str, blank_between: bool, wr
         return not tail.endswith((".", "!", "?", "…"))
     if tail.endswith(","):
         return True
+    if not blank_between and previous.count("“") > previous.count("”"):
+        return True      # 'Thay thế cụm từ “tỉnh Thừa' / 'Thiên Huế” bằng ...': inside a quotation
     if tail.endswith(_SENTENCE_END):
         return False
     heading_title = looks_like_heading(previous) and len(previous) < 80

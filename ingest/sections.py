@@ -506,6 +506,8 @@ class _Parser:
         for part in self.parts[1:]:
             if part.first_heading is None:
                 self._attachment_body(blocks, part)
+            else:
+                self._attachment_lead(blocks, part)
 
         _attach_blocks(self.sections, self.owner, offsets, text)
         _name_label_only_headings(self.sections, blocks, self.owner)
@@ -547,6 +549,27 @@ class _Parser:
             self.sections.append(section)
             self.owner[i] = section
             self.zone[i] = (0, "body")
+
+    def _attachment_lead(self, blocks: list[str], part: _Part) -> None:
+        """An appendix that opens with its table and ends with numbered notes ("Ghi chú: 1.
+        Giá xây dựng nhà tạm ..."): the table is the appendix's own content, section
+        `<label>`, not its title block; only what precedes the table stays `<label>.preamble`."""
+        n = self.parts.index(part)
+        lead = [k for k in range(part.start, part.first_heading)
+                if self.zone[k] == (n, "preamble") and self.owner[k] is None]
+        first_table = next((k for k in lead if self.items[k].table), None)
+        if first_table is None:
+            return
+        title_at = next((k for k in lead if attachments.title_of(blocks[k])), part.start)
+        section = Section(
+            section_id=part.label, level=1, label=part.label, heading=_heading_line(blocks[title_at]),
+            title=part.label, text="", start=0, end=0, kind="attachment", path=[part.label], attachment=part.label,
+        )
+        self.sections.append(section)
+        for k in lead:
+            if k >= first_table:
+                self.owner[k] = section
+                self.zone[k] = (n, "body")
 
     def _attachment_body(self, blocks: list[str], part: _Part) -> None:
         """An attachment without headings (an appendix that is one table): its title block

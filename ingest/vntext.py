@@ -84,8 +84,18 @@ def tokens(text: str) -> list[str]:
     out = []
     for match in _TOKEN_RE.finditer(unicodedata.normalize("NFC", text).lower()):
         tok = match.group(0)
-        out.append(canonical_syllable(tok) if tok.isalpha() else tok)
+        if tok.isalpha():
+            out.append(canonical_syllable(tok))
+        elif tok[0].isalpha() and all(is_syllable(p) for p in _JOINED.split(tok)):
+            # "đồng/suất/lần", "người/khóa": words joined by a slash are words; a code
+            # ("NQ-CP", "CTr/TU", "KT-XH") is no syllable and stays whole
+            out.extend(canonical_syllable(p) for p in _JOINED.split(tok))
+        else:
+            out.append(tok)
     return out
+
+
+_JOINED = re.compile(r"[-/]")
 
 
 # Abbreviations of Vietnamese administration, written both ways in the same report
@@ -226,6 +236,16 @@ def name_pairs(text: str) -> frozenset[str]:
 # A Vietnamese syllable, folded: an onset, a vowel nucleus, a coda. A token that is not
 # one ("bhyt", "ubnd", "cchc") is an acronym of syllables.
 _SYLLABLE = re.compile(r"(?:ngh|ch|gh|gi|kh|ng|nh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]+(?:ch|ng|nh|[cmnpt])?")
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def is_syllable(token: str) -> bool:
+    """Could the token be one Vietnamese syllable (an onset, a nucleus, a coda, one tone)?"""
+    if not token.isalpha() or sum(c in _TONES for c in unicodedata.normalize("NFD", token)) > 1:
+        return False
+    return bool(_SYLLABLE.fullmatch(fold(token).lower()))
 
 
 def is_acronym(token: str) -> bool:

@@ -49,6 +49,15 @@ if [ "${WITH_TEST4:-0}" = 1 ]; then
     nq-12-2025-hdnd-ha-noi-sua-doi-nghi-quyet-tai-san-cong.md qd-01-2025-ubnd-ha-noi-don-gia-xay-dung-boi-thuong.md
   )
 fi
+if [ "${WITH_TEST5:-0}" = 1 ]; then
+  # test-5 (batches o and p, eval/real_questions/README.md)
+  docs+=(
+    nq-124-2017-hdnd-dong-thap-chuong-trinh-phat-trien-do-thi.md nq-53-2017-hdnd-hoa-binh-muc-chi-cong-tac-phi-hoi-nghi.md
+    nq-38-2017-hdnd-tra-vinh-kinh-phi-xay-dung-vbqppl.md nq-08-2017-hdnd-bac-giang-muc-chi-dieu-tra-thong-ke.md
+    nq-33-2025-hdnd-hue-sua-doi-nq-09-von-giam-ngheo.md nd-162-2026-cp-dieu-chinh-luong-huu-tro-cap-bhxh.txt
+    nq-60-tw-2025-hoi-nghi-trung-uong-11-sap-xep-don-vi-hanh-chinh.md nq-89-2025-ubtvqh15-muc-chi-to-chuc-hoat-dong-bhxh-bhtn.txt
+  )
+fi
 paths=(samples/*.txt)
 for d in "${docs[@]}"; do paths+=("$R/$d"); done
 ASSISTANT_DATA_DIR=$data .venv/bin/python -m assistant ingest "${paths[@]}" 2>/dev/null

