@@ -28,6 +28,15 @@ _ABBREVIATIONS = {"BC": "báo cáo", "KH": "kế hoạch", "TTR": "tờ trình",
 # "Số: 3210/QĐ - U B ND": a text layer may space out the code's letters as well
 _NUMBER = re.compile(r"\bSố\s*:?\s*(?P<num>\d[\w.]*(?:\s?/\s?[\w.]+)*\s?[/-]\s?"
                      r"(?:[A-ZĐ](?:\s[A-Z]{1,2}\b)+|[A-ZĐ][\wĐđ&.]*)(?:[-/][\wĐđ&.]+)*)")
+# "Nghị quyết số: 89/2025/UBTVQH15" on a line of its own: the kind names the number
+_KIND_NUMBER = re.compile(r"^(?:Nghị quyết|Quyết định|Nghị định|Thông tư|Chỉ thị|Kế hoạch|Báo cáo)\s+số\s*:?\s*"
+                          r"(?P<num>\d[\w.]*(?:/[\w.]+)*[/-][A-ZĐ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*)", re.MULTILINE)
+# An attachment says whose it is: "(Kèm theo Nghị quyết số 124/2017/NQ-HĐND ngày 14 tháng
+# 7 năm 2017 …)", the main text's number and date where its letterhead lost them.
+_ANNEX_OF = re.compile(
+    r"[(\[]\s*(?:Ban hành\s+)?[Kk]èm theo\s+(?P<kind>Nghị quyết|Quyết định|Nghị định|Thông tư|Chỉ thị)\s+số\s*:?\s*"
+    r"(?P<num>\d[\w.]*(?:/[\w.]+)*[/-][A-ZĐ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*)"
+    r"(?:\s+ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4}))?")
 _TITLE_NUMBER = re.compile(r"(?P<num>\b\d{1,5}(?:/\d{4})?/[A-ZĐ][\wĐđ&]*(?:-[\wĐđ&]+)*)")
 _DATE = re.compile(
     r"(?P<place>[^\n,]{2,60}?)\s*,\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})"
@@ -194,7 +203,7 @@ def extract_metadata(report: ParsedReport, fallback_title: str = "") -> ReportMe
         blank = _BLANK_DATE.search(head)     # a copy made before signing: "ngày     tháng 3 năm 2026"
         if blank:
             meta.date = f"{int(blank.group('y')):04d}-{int(blank.group('m')):02d}"
-    number = _NUMBER.search(head)
+    number = _NUMBER.search(head) or _KIND_NUMBER.search(head)
     if number:
         meta.number = re.sub(r"\s+", "", number.group("num")).rstrip(".")
     elif lines and _TITLE_NUMBER.search(lines[0]):
@@ -216,6 +225,13 @@ def extract_metadata(report: ParsedReport, fallback_title: str = "") -> ReportMe
             break
         if _ISSUER_START.match(line) and line.replace("-", "").strip().isupper():
             issuer_lines.append(re.sub(r"\s*[-_]{3,}.*$", "", line).strip())
+    if not meta.number:
+        annexed = next((m for m in _ANNEX_OF.finditer(report.text)
+                        if not meta.kind or m.group("kind").lower() == meta.kind), None)
+        if annexed:
+            meta.number = annexed.group("num").rstrip(".")
+            if not meta.date and annexed.group("y"):
+                meta.date = f"{int(annexed.group('y')):04d}-{int(annexed.group('m')):02d}-{int(annexed.group('d')):02d}"
     if not meta.kind and meta.number:
         code = re.split(r"[-/]", meta.number.split("/", 1)[-1])[0].upper()
         meta.kind = _ABBREVIATIONS.get(code, "")

@@ -57,6 +57,17 @@ def test_the_mended_letterhead_gives_the_decision_its_number_issuer_and_place():
     assert meta.place == "Hồ Chí Minh" and meta.level == "tỉnh"
 
 
+def test_a_resolution_whose_letterhead_was_lost_takes_its_number_from_its_attachment():
+    # the letterhead is an empty placeholder; the attached programme says whose it is
+    meta = extract_metadata(parsed("nq-124-2017-hdnd-dong-thap-chuong-trinh-phat-trien-do-thi.md"))
+    assert (meta.kind, meta.number, meta.date) == ("nghị quyết", "124/2017/NQ-HĐND", "2017-07-14")
+    # "Nghị quyết số: 89/2025/UBTVQH15" on its own line, in a gazette's layout
+    assert extract_metadata(parsed("nq-89-2025-ubtvqh15-muc-chi-to-chuc-hoat-dong-bhxh-bhtn.txt")).number == \
+        "89/2025/UBTVQH15"
+    # a document citing others in its legal bases does not take their numbers
+    assert not extract_metadata(parsed("nq-38-2017-hdnd-tra-vinh-kinh-phi-xay-dung-vbqppl.md")).number
+
+
 def test_markdown_escapes_and_bold_labels_with_a_space_inside_are_read_as_numbering():
     # "**1. **Thông qua ..." and "1\\. Thành phố Hà Nội." (a converter's Markdown)
     ids = {s.section_id for s in parsed("nq-60-tw-2025-hoi-nghi-trung-uong-11-sap-xep-don-vi-hanh-chinh.md").sections}
