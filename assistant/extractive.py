@@ -174,13 +174,6 @@ def _clauses(text: str) -> list[str]:
     return [c for c in text.split(";") if c]
 
 
-@functools.lru_cache(maxsize=256)
-def _adjacent_pairs(text: str) -> frozenset[str]:
-    """The folded pairs of words side by side in a text."""
-    words = [fold(t).lower() for t in tokens(text)]
-    return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
-
-
 def _plan_years(meta: dict, snapshot: Snapshot | None) -> set[str]:
     """The years a plan section speaks of when it states none: a plan attached to a
     decision, or a document that is a plan, is the plan of its document's period (the
@@ -491,7 +484,8 @@ class ExtractiveAnswerer:
         # "bao nhiêu tiền" is answered in "triệu đồng", "bao nhiêu mét vuông" in "m2".
         asked_in = unit_syllables(ctx.restored) if ctx.intent.units else frozenset()
         weights = {t: w for t, w in ctx.weights.items() if t not in asked_in} if asked_in else ctx.weights
-        key = self._key_terms(weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity, _adjacent_pairs(ctx.restored))
+        # the question's own terms hold its side-by-side pairs, as the index counts them
+        key = self._key_terms(weights, ctx.nouns, ctx.snapshot, ctx.analysis.identity, self._terms(ctx.restored))
         counted = self._counted_pairs(ctx.restored) if ctx.intent.units else set()
         context = self._headings(unit) + " " + unit.text
         # "BHYT" is written out as "bảo hiểm y tế": an acronym is spelled by its syllables.

@@ -28,14 +28,15 @@ _ABBREVIATIONS = {"BC": "báo cáo", "KH": "kế hoạch", "TTR": "tờ trình",
 # "Số: 3210/QĐ - U B ND": a text layer may space out the code's letters as well
 _NUMBER = re.compile(r"\bSố\s*:?\s*(?P<num>\d[\w.]*(?:\s?/\s?[\w.]+)*\s?[/-]\s?"
                      r"(?:[A-ZĐ](?:\s[A-Z]{1,2}\b)+|[A-ZĐ][\wĐđ&.]*)(?:[-/][\wĐđ&.]+)*)")
+# A document's number after its kind and "số", written without spaces ("124/2017/NQ-HĐND").
+_KIND_NUM = r"số\s*:?\s*(?P<num>\d[\w.]*(?:/[\w.]+)*[/-][A-ZĐ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*)"
 # "Nghị quyết số: 89/2025/UBTVQH15" on a line of its own: the kind names the number
-_KIND_NUMBER = re.compile(r"^(?:Nghị quyết|Quyết định|Nghị định|Thông tư|Chỉ thị|Kế hoạch|Báo cáo)\s+số\s*:?\s*"
-                          r"(?P<num>\d[\w.]*(?:/[\w.]+)*[/-][A-ZĐ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*)", re.MULTILINE)
+_KIND_NUMBER = re.compile(rf"^(?:Nghị quyết|Quyết định|Nghị định|Thông tư|Chỉ thị|Kế hoạch|Báo cáo)\s+{_KIND_NUM}",
+                          re.MULTILINE)
 # An attachment says whose it is: "(Kèm theo Nghị quyết số 124/2017/NQ-HĐND ngày 14 tháng
 # 7 năm 2017 …)", the main text's number and date where its letterhead lost them.
 _ANNEX_OF = re.compile(
-    r"[(\[]\s*(?:Ban hành\s+)?[Kk]èm theo\s+(?P<kind>Nghị quyết|Quyết định|Nghị định|Thông tư|Chỉ thị)\s+số\s*:?\s*"
-    r"(?P<num>\d[\w.]*(?:/[\w.]+)*[/-][A-ZĐ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*)"
+    rf"[(\[]\s*(?:Ban hành\s+)?[Kk]èm theo\s+(?P<kind>Nghị quyết|Quyết định|Nghị định|Thông tư|Chỉ thị)\s+{_KIND_NUM}"
     r"(?:\s+ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4}))?")
 _TITLE_NUMBER = re.compile(r"(?P<num>\b\d{1,5}(?:/\d{4})?/[A-ZĐ][\wĐđ&]*(?:-[\wĐđ&]+)*)")
 _DATE = re.compile(
@@ -189,6 +190,11 @@ def _title_from(lines: list[str], start: int, first: str) -> str:
     return title[: cut.start()].strip() if cut and cut.start() > 20 else title
 
 
+def _iso_date(match: re.Match) -> str:
+    """A match's y, m, d groups as YYYY-MM-DD."""
+    return f"{int(match.group('y')):04d}-{int(match.group('m')):02d}-{int(match.group('d')):02d}"
+
+
 def extract_metadata(report: ParsedReport, fallback_title: str = "") -> ReportMetadata:
     meta = ReportMetadata()
     preamble = report.get("preamble")
@@ -198,7 +204,7 @@ def extract_metadata(report: ParsedReport, fallback_title: str = "") -> ReportMe
     date = _DATE.search(head)
     if date:
         meta.signed_at = _place_of(date.group("place"))
-        meta.date = f"{int(date.group('y')):04d}-{int(date.group('m')):02d}-{int(date.group('d')):02d}"
+        meta.date = _iso_date(date)
     else:
         blank = _BLANK_DATE.search(head)     # a copy made before signing: "ngày     tháng 3 năm 2026"
         if blank:
@@ -231,7 +237,7 @@ def extract_metadata(report: ParsedReport, fallback_title: str = "") -> ReportMe
         if annexed:
             meta.number = annexed.group("num").rstrip(".")
             if not meta.date and annexed.group("y"):
-                meta.date = f"{int(annexed.group('y')):04d}-{int(annexed.group('m')):02d}-{int(annexed.group('d')):02d}"
+                meta.date = _iso_date(annexed)
     if not meta.kind and meta.number:
         code = re.split(r"[-/]", meta.number.split("/", 1)[-1])[0].upper()
         meta.kind = _ABBREVIATIONS.get(code, "")

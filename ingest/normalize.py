@@ -72,11 +72,14 @@ def mend_split_letters(line: str) -> str:
     tokens that are no Vietnamese syllable, then the fewest joins. A line with fewer
     than two such tokens is left as it is ("thương binh loại B")."""
     words = line.split(" ")
+    cores = [w.rstrip(_TRAILING) for w in words]
+    unread = [c.isalpha() and not is_syllable(c) for c in cores]    # ("".isalpha() is False)
+    if sum(unread) < 2:
+        return line       # nearly every line: nothing spaced out
     # "điểm a, b và c", "tại điểm c ở trên": a lone letter after these is a point's label
-    label = [len(w.rstrip(_TRAILING)) == 1 and i > 0 and (words[i - 1].lower() in _LABEL_BEFORE or (
-        len(words[i - 1]) == 2 and words[i - 1].endswith(","))) for i, w in enumerate(words)]
-    stray = [bool(w.rstrip(_TRAILING)) and w.rstrip(_TRAILING).isalpha() and not is_syllable(w.rstrip(_TRAILING))
-             and not label[i] for i, w in enumerate(words)]
+    label = [len(c) == 1 and i > 0 and (words[i - 1].lower() in _LABEL_BEFORE or (
+        len(words[i - 1]) == 2 and words[i - 1].endswith(","))) for i, c in enumerate(cores)]
+    stray = [u and not lab for u, lab in zip(unread, label)]
     if sum(stray) < 2:
         return line
     n = len(words)

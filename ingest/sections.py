@@ -561,20 +561,11 @@ class _Parser:
         if first_table is None:
             return
         title_at = next((k for k in lead if attachments.title_of(blocks[k])), part.start)
-        section = Section(
-            section_id=part.label, level=1, label=part.label, heading=_heading_line(blocks[title_at]),
-            title=part.label, text="", start=0, end=0, kind="attachment", path=[part.label], attachment=part.label,
-        )
-        self.sections.append(section)
-        for k in lead:
-            if k >= first_table:
-                self.owner[k] = section
-                self.zone[k] = (n, "body")
+        self._attachment_root(blocks, part, title_at, [k for k in lead if k >= first_table])
 
     def _attachment_body(self, blocks: list[str], part: _Part) -> None:
         """An attachment without headings (an appendix that is one table): its title block
         is `<label>.preamble`, the rest one section `<label>`."""
-        n = self.parts.index(part)
         end = part.closing_from if part.closing_from is not None else part.end
         title_at = next((k for k in range(part.start, end) if attachments.title_of(blocks[k])), part.start)
         body = title_at + 1
@@ -586,12 +577,17 @@ class _Parser:
             body += 1
         if body >= end:
             return
+        self._attachment_root(blocks, part, title_at, range(body, end))
+
+    def _attachment_root(self, blocks: list[str], part: _Part, title_at: int, owned) -> None:
+        """The section `<label>` of an attachment, headed by its title, owning these blocks."""
+        n = self.parts.index(part)
         section = Section(
             section_id=part.label, level=1, label=part.label, heading=_heading_line(blocks[title_at]),
             title=part.label, text="", start=0, end=0, kind="attachment", path=[part.label], attachment=part.label,
         )
         self.sections.append(section)
-        for k in range(body, end):
+        for k in owned:
             self.owner[k] = section
             self.zone[k] = (n, "body")
 

@@ -86,10 +86,12 @@ def tokens(text: str) -> list[str]:
         tok = match.group(0)
         if tok.isalpha():
             out.append(canonical_syllable(tok))
-        elif tok[0].isalpha() and all(is_syllable(p) for p in _JOINED.split(tok)):
+            continue
+        parts = _JOINED.split(tok) if tok[0].isalpha() else ()
+        if parts and all(is_syllable(p) for p in parts):
             # "đồng/suất/lần", "người/khóa": words joined by a slash are words; a code
             # ("NQ-CP", "CTr/TU", "KT-XH") is no syllable and stays whole
-            out.extend(canonical_syllable(p) for p in _JOINED.split(tok))
+            out.extend(canonical_syllable(p) for p in parts)
         else:
             out.append(tok)
     return out
