@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 
 from assistant.document_clauses import ClauseFinder, asks_of_closing, closing_spans
-from ingest.chunker import TABLE_ROW
+from ingest.chunker import TABLE_ROW, flattened_rows, row_cells, table_rows
 from assistant.models import Answer, Citation
 from assistant.policy import LearnedPolicy
 from assistant.question import QuestionAnalysis, QuestionAnalyzer
@@ -108,6 +108,8 @@ class AnswerPolicy:
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A paragraph that is a number alone: a flattened table's row number, perhaps.
+_LONE_NUMBER = re.compile(r"(?:\A|\n[ \t]*\n)[ \t]*\d{1,3}[ \t]*(?:\n|\Z)")
 _DOCUMENT_NUMBER = re.compile(r"\b\d{1,5}\s*/\s*(?:19|20)\d\d\s*/\s*[\wĐđ-]+|\b\d{1,2}\s*/\s*\d{1,2}\s*/\s*(?:19|20)\d\d\b")
 # Questions about the document itself, which its title and legal bases answer.
 _ABOUT_DOCUMENT = re.compile(r"\b(?:can cu|dua (?:tren|vao)|trich yeu|ve viec|ten (?:goi|day du|van ban)|(?:van ban|quyet dinh|nghi quyet|"
@@ -134,6 +136,18 @@ def _years(text: str) -> set[str]:
         if int(start) <= int(end) <= int(start) + 30:
             years.update(str(y) for y in range(int(start), int(end) + 1))
     return years
+
+
+# A document cited with its number and its title ("theo Nghị quyết số 76/NQ-CP ngày
+# 15/7/2021 của Chính phủ về ban hành Chương trình tổng thể … giai đoạn 2021 - 2030,"):
+# the years of that title are the cited document's, not the sentence's.
+_CITED_TITLE = re.compile(r"\b\d{1,5}\s*/\s*[\wĐđ/-]*[A-ZĐ][\wĐđ/-]*(?:\s+ngày\s+[\d/]+)?(?:\s+của\s+[^,;.\n]*?)?"
+                          r"\s+(?:về|ban hành|phê duyệt|quy định|hướng dẫn)\b[^,;.\n]*")
+
+
+def _stated_years(text: str) -> set[str]:
+    """The years a sentence states of itself: those of the documents it cites left out."""
+    return _years(_CITED_TITLE.sub(" ", text))
 
 
 def _spans(text: str) -> set[tuple[int, int]]:
@@ -629,7 +643,7 @@ class ExtractiveAnswerer:
             # A figure is for the year its sentence (else its section, else its document)
             # states; what a list, a fact or a task belongs to is its document's period.
             own = record.years()
-            stated = _years(unit.text) or _years(f"{meta['section_path']} {meta.get('heading', '')}") or own
+            stated = _stated_years(unit.text) or _years(f"{meta['section_path']} {meta.get('heading', '')}") or own
             figure = analysis.intent.number or analysis.intent.percent or analysis.intent.rank or analysis.intent.date
             allowed = stated if figure else stated | own
             if allowed and not allowed & set(analysis.intent.years):
@@ -812,10 +826,26 @@ class ExtractiveAnswerer:
                 pos = offset + len(body)
         return self._compose(question, items) if items else None
 
-    def _spans(self, text: str) -> list[tuple[int, int]]:
+    @staticmethod
+    def _section_rows(doc: Document, completer: Completer) -> list[tuple[int, int]] | None:
+        """The flattened table rows of the chunk's section, in the chunk's offsets: a row
+        is told by its neighbours' numbers, which may lie in the chunk before. None when
+        the chunk holds no number standing alone."""
+        text = doc.page_content
+        if not _LONE_NUMBER.search(text):
+            return None
+        section = completer.section(doc)
+        at = section.page_content.find(text) if section is not None else -1
+        if at < 0:
+            return None
+        end = at + len(text)
+        return [(max(s, at) - at, min(e, end) - at) for s, e in flattened_rows(section.page_content)
+                if s < end and at < e]
+
+    def _spans(self, text: str, flat: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """The units a chunk is quoted by: its sentences (long ones clause by clause) and
         its table rows whole, as a row's cells (the task, who leads it, by when) answer
-        together."""
+        together. `flat`: the flattened rows, read from the chunk's section."""
         spans: list[tuple[int, int]] = []
 
         def sentences(start: int, end: int) -> None:
@@ -827,10 +857,10 @@ class ExtractiveAnswerer:
                     spans.append((s, e))
 
         pos = 0
-        for row in TABLE_ROW.finditer(text):
-            sentences(pos, row.start())
-            spans.append((row.start() + len(row.group(0)) - len(row.group(0).lstrip()), row.end()))
-            pos = row.end()
+        for start, end in table_rows(text, flat):
+            sentences(pos, start)
+            spans.append((start, end))
+            pos = end
         sentences(pos, len(text))
         return spans
 
@@ -869,7 +899,7 @@ class ExtractiveAnswerer:
             # own words (`coverage`), or every question about a document's subject would
             # pass for answered.
             title = self._terms(doc.metadata.get("doc_title") or "")
-            for s, e in self._spans(text):
+            for s, e in self._spans(text, self._section_rows(doc, completer)):
                 unit = _Unit(doc, s, e)
                 unit.terms = self._terms(unit.text)
                 unit.coverage = best_coverage(wordings, unit.terms)
@@ -1081,13 +1111,20 @@ class ExtractiveAnswerer:
             if not shown:     # a header whose row it does not fit is quoted as it is
                 lines.append(f"- “{header.quote.strip()}” [{header.section_id}]")
                 shown = True
-            lines.append(f"- “{c.quote.lstrip('-+•*– ').strip()}” [{c.section_id}]")
+            lines.append(f"- {_quoted(c.quote.lstrip('-+•*– ').strip())} [{c.section_id}]")
         if len(citations) == 1:
             c = citations[0]
-            text = f"Theo báo cáo: “{c.quote}” [{c.section_id}]"
+            text = f"Theo báo cáo: {_quoted(c.quote)} [{c.section_id}]"
         else:
             text = "Theo báo cáo:\n" + "\n".join(lines)
         return Answer(question=question, answer=text, found=True, citations=citations, mode=self.mode)
+
+
+def _quoted(quote: str) -> str:
+    """A quote in quotation marks; a flattened table row's cells each in their own
+    ("“Thông tư số 08/2019 …”; “Được thay thế bởi …”"), as its paragraphs are cells."""
+    parts = row_cells(quote) if "\n" in quote else [quote]
+    return "; ".join(f"“{p}”" for p in parts) if len(parts) > 1 else f"“{quote}”"
 
 
 _ORDINAL_COLUMN = re.compile(r"(?:stt|tt|so tt|so thu tu)", re.IGNORECASE)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.coverage import question_identity, question_weights
 from assistant.diacritics import DiacriticRestorer
-from assistant.document_names import NamedDocument, named_documents, without_documents
+from assistant.document_names import NamedDocument, TitleIndex, named_documents, session_phrases, without_documents
 from assistant.intent import Intent, read_intent, read_time, reworded
 from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
@@ -98,11 +98,17 @@ class QuestionAnalyzer:
         self.thesaurus = thesaurus
         self.restore_diacritics = restore_diacritics
         self._restorer: tuple[object, DiacriticRestorer | None] = (None, None)
+        self._titles: tuple[object, TitleIndex | None] = (None, None)
 
     def restorer(self, snapshot: Snapshot) -> DiacriticRestorer:
         if self._restorer[0] is not snapshot.vocabulary:
             self._restorer = (snapshot.vocabulary, DiacriticRestorer(snapshot.vocabulary))
         return self._restorer[1]
+
+    def titles(self, snapshot: Snapshot) -> TitleIndex:
+        if self._titles[0] is not snapshot.records:
+            self._titles = (snapshot.records, TitleIndex({d: r.title for d, r in snapshot.records.items()}))
+        return self._titles[1]
 
     def _reword(self, question: str, snapshot: Snapshot) -> tuple[str, Rewrite]:
         typed_accents = has_diacritics(question)
@@ -135,10 +141,15 @@ class QuestionAnalyzer:
             else:
                 analysis.unknown_documents.append(named)
 
+        titles = self.titles(snapshot)
+        # "Kế hoạch cải cách hành chính 2026 - 2030 của tỉnh Lâm Đồng …": a document named
+        # by its kind and title is the one answering; of several of one title (a series),
+        # the period's or the latest, as for any question
+        titled = titles.named(rewrite.text) if not analysis.documents else None
         if analysis.scope:
             analysis.reports = ReportScope(reports=list(analysis.scope))
         else:
-            candidates = set(analysis.named) or None
+            candidates = set(titled.doc_ids) if titled else set(analysis.named) or None
             if doc_ids:
                 candidates = set(doc_ids) & candidates if candidates else set(doc_ids)
             def speaking_of(year: str) -> set[str]:
@@ -146,6 +157,11 @@ class QuestionAnalyzer:
 
             analysis.reports = report_scope(question, snapshot.records, candidates, snapshot.doc_level, speaking_of)
 
+        if titled:
+            # the title said which document, not what is asked of it ("… đặt chỉ tiêu gì")
+            analysis.named = set(titled.doc_ids)
+            analysis.reports.naming.append(fold(rewrite.text)[titled.start:titled.end].lower())
+        analysis.reports.naming.extend(p for p in session_phrases(rewrite.text) if p not in analysis.reports.naming)
         kind_phrase = asked_kind(question)[1]
         naming = [*analysis.reports.naming, *([kind_phrase] if kind_phrase else [])]
         if naming:

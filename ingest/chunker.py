@@ -86,18 +86,86 @@ def _split(text: str, max_chars: int, overlap: int) -> list[tuple[int, int]]:
 
 TABLE_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.MULTILINE)   # a row of a table, one line
 
+# A table a text extraction flattened to one cell per paragraph (a PDF's text layer, a
+# crawled page): the row's number alone ("13"), then its cells ("Thông tư số 08/2019 …",
+# "Được thay thế bởi Thông tư số 16/2023/ …", "15/02/2024"); a group row's label alone
+# ("I", "B") or glued to its title ("VIII. LĨNH VỰC KHÁC"); the header's "STT".
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_ROW_NUMBER = re.compile(r"\d{1,3}")
+_ROW_BOUNDARY = re.compile(r"(?:[IVXL]{1,6}|[A-ZĐ])\.?|(?:[IVXL]{1,6}|[A-ZĐ])\.\s+\S.*|(?:số\s*)?s?tt|\|", re.IGNORECASE | re.DOTALL)
+_ROW_MAX_CELLS = 8
+_ROW_MAX_CHARS = 1200
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for brk in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = brk.start() if brk else len(text)
+        piece = text[pos:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((pos + lead, pos + len(piece.rstrip())))
+        pos = brk.end() if brk else end
+    return spans
+
+
+def flattened_rows(text: str) -> list[tuple[int, int]]:
+    """The rows of flattened tables in `text`, each from its first cell to its last: a
+    row is opened by its number standing alone, and a number is a row's only when the
+    row before or after it is numbered next to it (a lone "5" is a page number or a
+    figure); the row runs until the next row, group row or header. A row of more cells
+    or characters than a table row holds is not read as one."""
+    paragraphs = _paragraphs(text)
+    numbers = [(i, int(text[s:e])) for i, (s, e) in enumerate(paragraphs) if _ROW_NUMBER.fullmatch(text[s:e])]
+    opens = {i for k, (i, n) in enumerate(numbers)
+             if (k + 1 < len(numbers) and numbers[k + 1][1] == n + 1) or (k and numbers[k - 1][1] == n - 1)}
+    rows = []
+    for i in sorted(opens):
+        cells = []
+        for j in range(i + 1, len(paragraphs)):
+            s, e = paragraphs[j]
+            if j in opens or (_ROW_BOUNDARY.fullmatch(text[s:e]) and text[s:e] != "|"):
+                break
+            cells.append((s, e))
+        while cells and text[cells[-1][0]:cells[-1][1]] == "|":
+            cells.pop()
+        while cells and text[cells[0][0]:cells[0][1]] == "|":
+            cells.pop(0)
+        if cells and len(cells) <= _ROW_MAX_CELLS and cells[-1][1] - cells[0][0] <= _ROW_MAX_CHARS:
+            rows.append((cells[0][0], cells[-1][1]))
+    return rows
+
+
+def row_cells(row: str) -> list[str]:
+    """A flattened row's cells (its paragraphs), the crawl's lone "|" left out."""
+    return [p for p in (piece.strip() for piece in _PARAGRAPH_BREAK.split(row)) if p and p != "|"]
+
+
+def table_rows(text: str, flat: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Every table row in `text`, in order: Markdown rows (one line) and flattened rows
+    (`flat` when they were read from a longer text holding this one); a Markdown "row"
+    inside a flattened one (a crawl's lone "|") is part of it."""
+    flat = flattened_rows(text) if flat is None else [(s, e) for s, e in flat if e > s]
+    rows = list(flat)
+    for row in TABLE_ROW.finditer(text):
+        lead = len(row.group(0)) - len(row.group(0).lstrip())
+        start, end = row.start() + lead, row.end()
+        if not any(s <= start and end <= e for s, e in flat) and not any(start < e and s < end for s, e in flat):
+            rows.append((start, end))
+    return sorted(rows)
+
 
 def _sentences_and_rows(text: str) -> list[tuple[int, int]]:
     """Sentences, and each table row whole: a row's cells answer together ("- Người lang
     thang xin ăn ... Thời gian hỗ trợ tối đa không quá 30 ngày. ... | Đồng/người/ngày |
-    15.000 |"), so a cut at a full stop inside a cell would part the case from its rate."""
+    15.000 |"), so a cut at a full stop inside a cell would part the case from its rate,
+    and a cut between a flattened row's cells would part a task from who leads it."""
     spans: list[tuple[int, int]] = []
     pos = 0
-    for row in TABLE_ROW.finditer(text):
-        spans.extend((pos + s, pos + e) for s, e in sentence_spans(text[pos : row.start()]))
-        lead = len(row.group(0)) - len(row.group(0).lstrip())
-        spans.append((row.start() + lead, row.end()))
-        pos = row.end()
+    for start, end in table_rows(text):
+        spans.extend((pos + s, pos + e) for s, e in sentence_spans(text[pos:start]))
+        spans.append((start, end))
+        pos = end
     spans.extend((pos + s, pos + e) for s, e in sentence_spans(text[pos:]))
     return spans
 

@@ -45,6 +45,16 @@ _DATE = re.compile(
 # Dates inside a title name other documents ("Chỉ thị số 52-CT/TW ngày 03 tháng 10 năm
 # 2025"), not the period the document covers.
 _DATES_IN_TITLE = re.compile(r"ngày\s+\d{1,2}\s*(?:tháng\s+\d{1,2}\s+năm\s+|/\s*\d{1,2}\s*/\s*)\d{4}", re.IGNORECASE)
+# A resolution says who passed it and when, in its last words: "Nghị quyết này đã được
+# Hội đồng nhân dân tỉnh Đồng Tháp khóa IX, kỳ họp thứ năm thông qua ngày 14 tháng 7 năm
+# 2017", "… được Ủy ban Thường vụ Quốc hội … khóa XV, phiên họp thứ 47 thông qua ngày …" —
+# the council and the date where the letterhead lost them.
+_PASSED = re.compile(
+    r"(?:Hội\s+đồng\s+nhân\s+dân\s+(?P<unit>tỉnh|thành\s+phố|huyện|thị\s+xã|quận)\s+"
+    r"(?P<place>[A-ZĐÀ-Ỹ][\wÀ-ỹđ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹđ]*){0,3})|Quốc\s+hội(?:\s+nước\s+Cộng\s+hòa\s+xã\s+hội\s+chủ\s+nghĩa\s+Việt\s+Nam)?)"
+    r"\s+[Kk]h(?:óa|oá)\s+[IVXL]+\b[^.;]{0,80}?"
+    r"thông\s+qua(?:\s+ngày\s+(?:(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})|"
+    r"(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*(?P<y2>\d{4})))?")
 _BLANK_DATE = re.compile(r"ngày\s+(?:…|\.\.\.|\s)*\s*tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})")
 _ISSUER_START = re.compile(
     r"^(?:ỦY BAN|UỶ BAN|UBND|HỘI ĐỒNG|SỞ|BAN|BỘ|CỤC|TỔNG CỤC|VĂN PHÒNG|TỈNH|HUYỆN|THÀNH PHỐ|THỊ XÃ|XÃ|PHƯỜNG|"
@@ -259,6 +269,16 @@ def extract_metadata(report: ParsedReport, fallback_title: str = "") -> ReportMe
     if not meta.signer and closing_lines and _NAME.match(closing_lines[-1]):
         meta.signer = closing_lines[-1]
 
+    passed = _PASSED.search(report.text)
+    if passed and not (meta.issuer and meta.date):
+        if not meta.issuer and passed.group("unit"):
+            unit, place = (re.sub(r"\s+", " ", passed.group(g)).upper() for g in ("unit", "place"))
+            meta.issuer = f"HỘI ĐỒNG NHÂN DÂN {unit} {place}"
+        if not meta.date and (passed.group("y") or passed.group("y2")):
+            d, m, y = (passed.group("d"), passed.group("m"), passed.group("y")) if passed.group("y") else \
+                (passed.group("d2"), passed.group("m2"), passed.group("y2"))
+            meta.date = f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+    meta.issuer = meta.issuer.strip(" *")
     meta.level = _level(meta.issuer, meta.signed_at, meta.number)
     units = [u for u in (_UNIT.search(re.sub(r"XÃ HỘI", " ", line)) for line in issuer_lines or [meta.issuer]) if u]
     own = " ".join(w.capitalize() for w in units[-1].group(1).split()) if units else ""

@@ -16,7 +16,7 @@ from ingest.vntext import slugify
 DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Bump when parsing or chunking changes what is stored for the same text, so that
 # re-ingesting an unchanged file after an upgrade re-indexes it instead of "unchanged".
-INDEX_FORMAT = "6"
+INDEX_FORMAT = "7"
 
 
 @dataclass

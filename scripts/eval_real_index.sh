@@ -58,6 +58,14 @@ if [ "${WITH_TEST5:-0}" = 1 ]; then
     nq-60-tw-2025-hoi-nghi-trung-uong-11-sap-xep-don-vi-hanh-chinh.md nq-89-2025-ubtvqh15-muc-chi-to-chuc-hoat-dong-bhxh-bhtn.txt
   )
 fi
+if [ "${WITH_TEST6:-0}" = 1 ]; then
+  # test-6 (batches q and r, eval/real_questions/README.md)
+  docs+=(
+    nq-87-2017-hdnd-ha-giang-de-an-quy-tu-dan-cu.md nq-95-2017-hdnd-ha-giang-chat-van-ky-hop-thu-nam.md
+    nq-110-2017-hdnd-dong-thap-dieu-chinh-von-dau-tu-phat-trien.md nq-97-cp-2026-sua-doi-chuong-trinh-hanh-dong-nq-66-tw.txt
+    tt-04-2001-bxd-ho-tro-nguoi-hoat-dong-cach-mang-cai-thien-nha-o.md qd-142-2008-ttg-che-do-quan-nhan-chong-my-duoi-20-nam.md
+  )
+fi
 paths=(samples/*.txt)
 for d in "${docs[@]}"; do paths+=("$R/$d"); done
 ASSISTANT_DATA_DIR=$data .venv/bin/python -m assistant ingest "${paths[@]}" 2>/dev/null

@@ -68,6 +68,16 @@ def test_a_resolution_whose_letterhead_was_lost_takes_its_number_from_its_attach
     assert not extract_metadata(parsed("nq-38-2017-hdnd-tra-vinh-kinh-phi-xay-dung-vbqppl.md")).number
 
 
+def test_a_resolution_says_which_council_passed_it_and_when_in_its_last_words():
+    # letterhead and signature are empty placeholders; "Nghị quyết này đã được Hội đồng
+    # nhân dân tỉnh Trà Vinh khóa IX, kỳ họp thứ 4 thông qua ngày 13/7/2017 …"
+    meta = extract_metadata(parsed("nq-38-2017-hdnd-tra-vinh-kinh-phi-xay-dung-vbqppl.md"))
+    assert (meta.issuer, meta.place, meta.level, meta.date) == \
+        ("HỘI ĐỒNG NHÂN DÂN TỈNH TRÀ VINH", "Trà Vinh", "tỉnh", "2017-07-13")
+    # the National Assembly's committee prints its date only there
+    assert extract_metadata(parsed("nq-89-2025-ubtvqh15-muc-chi-to-chuc-hoat-dong-bhxh-bhtn.txt")).date == "2025-07-10"
+
+
 def test_markdown_escapes_and_bold_labels_with_a_space_inside_are_read_as_numbering():
     # "**1. **Thông qua ..." and "1\\. Thành phố Hà Nội." (a converter's Markdown)
     ids = {s.section_id for s in parsed("nq-60-tw-2025-hoi-nghi-trung-uong-11-sap-xep-don-vi-hanh-chinh.md").sections}
