@@ -150,6 +150,25 @@ class TitleIndex:
         return TitledDocument(tuple(sorted(best[1])), best[2], best[3]) if best else None
 
 
+    def unnumbered(self, text: str, kind: str, candidates: set[str]) -> tuple[str, ...]:
+        """Of `candidates` (documents of `kind` whose copy prints no number), those `text`
+        names by their title's words, in any order: "Nghị quyết 110/2017/NQ-HĐND của HĐND
+        tỉnh Đồng Tháp về phương án điều chỉnh kế hoạch vốn đầu tư phát triển năm 2017 …"
+        names the resolution whose gazette copy lost its number line. Half of the title's
+        distinctive words, and MIN_TITLE_WORDS at least, must be the question's."""
+        said = set(re.findall(r"[a-z0-9]+", fold(text).lower()))
+        kind = fold(kind).lower()
+        named = []
+        for doc_id in candidates:
+            own = self.words.get(doc_id, frozenset()) - _FRAME
+            if kind not in self.kinds.get(doc_id, ()) or not own:
+                continue
+            shared = len(own & said)
+            if shared >= MIN_TITLE_WORDS and shared >= 0.5 * len(own):
+                named.append(doc_id)
+        return tuple(sorted(named))
+
+
 # The session of the council that passed a resolution ("HĐND tỉnh Hà Giang khóa XVII, kỳ
 # họp thứ Năm", "nhiệm kỳ 2016 - 2021", "phiên họp thứ 47"): it says which document, as
 # a number would, not what is asked of it.

@@ -51,7 +51,7 @@ class QuestionResult:
             "found": self.answer.found, "rank": self.rank, "first_citation_ok": self.first_citation_ok,
             "facts_ok": self.facts_ok, "ungrounded": self.ungrounded,
             "cited": [c.section_id for c in self.answer.citations], "expected": self.question.sections,
-            "answer": self.answer.answer, "mode": self.answer.mode,
+            "answer": self.answer.answer, "mode": self.answer.mode, "reason": self.answer.reason,
         }
 
 

@@ -119,7 +119,10 @@ _ABOUT_DOCUMENT = re.compile(r"\b(?:can cu|dua (?:tren|vao)|trich yeu|ve viec|te
 
 
 # An attachment's title ends by saying which document it is attached to.
-_ATTACHED_TITLE = re.compile(r"\((?:Kèm|Ban hành kèm|Ban hành) theo\b", re.IGNORECASE)
+# "(Kèm theo biểu số 1.1)" after a figure says where its table is: that is no title.
+_ATTACHED_TITLE = re.compile(r"\((?:Kèm|Ban hành kèm|Ban hành) theo\s+(?:các\s+)?(?:Nghị quyết|Quyết định|Nghị định|"
+                             r"Thông tư|Chỉ thị|Kế hoạch|Chương trình|Đề án|Công văn|Tờ trình|Thông báo|Văn bản|Kết luận)\b",
+                             re.IGNORECASE)
 _YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b")
 # "tăng 7,76% so với cùng kỳ năm 2023": the year a figure is compared with, not its own.
 _COMPARED = re.compile(r"\b(?:so với|so|bằng|gấp)\s+(?:\S+\s+){0,3}?(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d\d\b|"

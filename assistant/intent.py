@@ -242,6 +242,12 @@ def read_time(question: str) -> tuple[bool, bool, bool]:
     return future, past, realised
 
 
+def years_named(question: str) -> tuple[str, ...]:
+    """The years a question names; one inside a document's number ("12/2012/QĐ-UBND")
+    names the document, not a period."""
+    return tuple(re.findall(r"\b(?:19|20)\d\d\b", _DOCUMENT_NUMBER.sub(" ", question)))
+
+
 def read_intent(question: str) -> Intent:
     folded = fold(question).lower()
     counted = _FEW_PAST.sub(" ", question)
@@ -281,7 +287,7 @@ def read_intent(question: str) -> Intent:
         injection=bool(_INJECTION.search(folded)),
         level=_level(question),
         # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period
-        years=tuple(re.findall(r"\b(?:19|20)\d\d\b", _DOCUMENT_NUMBER.sub(" ", question))),
+        years=years_named(question),
         units=(_units(question) or (_TIME_UNITS if duration else ()) or (_UNIT_ALIASES["tien"] if _MONEY.search(folded) else ()))
         if number else (),
         unit_qualifier=_unit_qualifier(question) if number else "",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from assistant.coverage import question_identity, question_weights
 from assistant.diacritics import DiacriticRestorer
 from assistant.document_names import NamedDocument, TitleIndex, named_documents, session_phrases, without_documents
-from assistant.intent import Intent, read_intent, read_time, reworded
+from assistant.intent import Intent, read_intent, read_time, reworded, years_named
 from assistant.answer_type import named_bodies
 from assistant.naming import name_runs, named_reports
 from assistant.report_scope import ReportScope, asked_kind, report_scope, without_naming
@@ -117,6 +117,17 @@ class QuestionAnalyzer:
             return restored, Rewrite(restored)
         return restored, self.thesaurus.rewrite(restored, snapshot.lexical, typed_accents)
 
+    def _unnumbered(self, question: str, named: NamedDocument, places: set[str], snapshot: Snapshot) -> list[str]:
+        """The indexed documents a number no copy prints may be: of its kind, printing no
+        number of their own, of its year when both give one, of the place the question
+        names, and named by their title. A document whose number is not known is not
+        another document's number."""
+        year = re.match(r"((?:19|20)\d\d)\b", named.code)
+        candidates = {d for d, r in snapshot.records.items() if not r.serial
+                      and (not year or not r.date or r.date[:4] == year.group(1))
+                      and (not places or d in places)}
+        return list(self.titles(snapshot).unnumbered(question, named.kind, candidates)) if candidates else []
+
     def analyze(self, question: str, snapshot: Snapshot, focus: str = "",
                 doc_ids: list[str] | None = None) -> QuestionAnalysis:
         restored, rewrite = self._reword(question, snapshot)
@@ -136,6 +147,8 @@ class QuestionAnalyzer:
                     and (not r.meta.get("kind") or r.meta.get("kind") == named.kind
                          or fold(named.kind) in fold(r.title).lower())
                     and (not named.code or fold(named.code).lower() in fold(r.meta.get("number", "")).lower())]
+            if not hits:
+                hits = self._unnumbered(question, named, analysis.named, snapshot)
             if hits:
                 analysis.scope.extend(h for h in hits if h not in analysis.scope)
             else:
@@ -157,11 +170,12 @@ class QuestionAnalyzer:
 
             analysis.reports = report_scope(question, snapshot.records, candidates, snapshot.doc_level, speaking_of)
 
+        identifying = session_phrases(rewrite.text)
         if titled:
             # the title said which document, not what is asked of it ("… đặt chỉ tiêu gì")
             analysis.named = set(titled.doc_ids)
-            analysis.reports.naming.append(fold(rewrite.text)[titled.start:titled.end].lower())
-        analysis.reports.naming.extend(p for p in session_phrases(rewrite.text) if p not in analysis.reports.naming)
+            identifying.insert(0, fold(rewrite.text)[titled.start:titled.end].lower())
+        analysis.reports.naming.extend(p for p in identifying if p not in analysis.reports.naming)
         kind_phrase = asked_kind(question)[1]
         naming = [*analysis.reports.naming, *([kind_phrase] if kind_phrase else [])]
         if naming:
@@ -169,6 +183,13 @@ class QuestionAnalyzer:
             # words are not what is asked ("kế hoạch" is no commitment question).
             future, past, realised = read_time(without_naming(question, naming))
             intent = analysis.intent = replace(intent, future=future, past=past, realised=realised)
+
+        if not any(not p.startswith("nhiem ky") for p in identifying):
+            identifying = []      # a term alone ("bầu cử … nhiệm kỳ 2021-2026") names no council's document
+        if identifying and analysis.intent.years:
+            # A title's or a session's years name the document ("kỳ họp thứ Năm HĐND tỉnh
+            # … khóa XVII (nhiệm kỳ 2016 - 2021)"), not the year its figures are for.
+            intent = analysis.intent = replace(analysis.intent, years=years_named(without_naming(question, identifying)))
 
         analysis.identity = frozenset().union(*(question_identity(w, snapshot.identity)
                                                 for w in [question, rewrite.text, *rewrite.variants]))
