@@ -149,7 +149,6 @@ class TitleIndex:
                     best = (best[0], best[1] + (doc_id,), min(best[2], kind.start()), max(best[3], end))
         return TitledDocument(tuple(sorted(best[1])), best[2], best[3]) if best else None
 
-
     def unnumbered(self, text: str, kind: str, candidates: set[str]) -> tuple[str, ...]:
         """Of `candidates` (documents of `kind` whose copy prints no number), those `text`
         names by their title's words, in any order: "Nghị quyết 110/2017/NQ-HĐND của HĐND

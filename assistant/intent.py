@@ -286,7 +286,6 @@ def read_intent(question: str) -> Intent:
         realised=realised,
         injection=bool(_INJECTION.search(folded)),
         level=_level(question),
-        # a year inside a document's number ("12/2012/QĐ-UBND") names the document, not a period
         years=years_named(question),
         units=(_units(question) or (_TIME_UNITS if duration else ()) or (_UNIT_ALIASES["tien"] if _MONEY.search(folded) else ()))
         if number else (),

@@ -117,7 +117,7 @@ class QuestionAnalyzer:
             return restored, Rewrite(restored)
         return restored, self.thesaurus.rewrite(restored, snapshot.lexical, typed_accents)
 
-    def _unnumbered(self, question: str, named: NamedDocument, places: set[str], snapshot: Snapshot) -> list[str]:
+    def _unnumbered(self, question: str, named: NamedDocument, of_place: set[str], snapshot: Snapshot) -> list[str]:
         """The indexed documents a number no copy prints may be: of its kind, printing no
         number of their own, of its year when both give one, of the place the question
         names, and named by their title. A document whose number is not known is not
@@ -125,7 +125,7 @@ class QuestionAnalyzer:
         year = re.match(r"((?:19|20)\d\d)\b", named.code)
         candidates = {d for d, r in snapshot.records.items() if not r.serial
                       and (not year or not r.date or r.date[:4] == year.group(1))
-                      and (not places or d in places)}
+                      and (not of_place or d in of_place)}
         return list(self.titles(snapshot).unnumbered(question, named.kind, candidates)) if candidates else []
 
     def analyze(self, question: str, snapshot: Snapshot, focus: str = "",
@@ -184,7 +184,7 @@ class QuestionAnalyzer:
             future, past, realised = read_time(without_naming(question, naming))
             intent = analysis.intent = replace(intent, future=future, past=past, realised=realised)
 
-        if not any(not p.startswith("nhiem ky") for p in identifying):
+        if all(p.startswith("nhiem ky") for p in identifying):
             identifying = []      # a term alone ("bầu cử … nhiệm kỳ 2021-2026") names no council's document
         if identifying and analysis.intent.years:
             # A title's or a session's years name the document ("kỳ họp thứ Năm HĐND tỉnh
